@@ -1,0 +1,56 @@
+from incidents.models.access import Clearance
+from incidents.models.actors import Actor, ActorKind
+from incidents.models.base import (
+    MARKING_ORDER,
+    DatePrecision,
+    Marking,
+    MarkedModel,
+    Qualifier,
+    markings_up_to,
+)
+from incidents.models.cases import Campaign, Capability, Incident, IncidentStatus, Technique
+from incidents.models.documents import Coverage, Letter, LetterStatus
+from incidents.models.provenance import (
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Reliability,
+    Source,
+    SourceKind,
+)
+from incidents.models.timeline import Event, EventKind, Relationship, RelationshipKind
+from incidents.models.volumes import Account, AccountCluster, ExchangeVolume, Granularity
+
+__all__ = [
+    "MARKING_ORDER",
+    "Account",
+    "AccountCluster",
+    "Actor",
+    "ActorKind",
+    "Campaign",
+    "Capability",
+    "Claim",
+    "ClaimKind",
+    "ClaimStatus",
+    "Clearance",
+    "Coverage",
+    "DatePrecision",
+    "Event",
+    "EventKind",
+    "ExchangeVolume",
+    "Granularity",
+    "Incident",
+    "IncidentStatus",
+    "Letter",
+    "LetterStatus",
+    "MarkedModel",
+    "Marking",
+    "Qualifier",
+    "Relationship",
+    "RelationshipKind",
+    "Reliability",
+    "Source",
+    "SourceKind",
+    "Technique",
+    "markings_up_to",
+]

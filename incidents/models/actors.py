@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from wagtail.models import RevisionMixin
+
+from incidents.models.base import MarkedModel, revisions_relation
+
+
+class ActorKind(models.TextChoices):
+    COMPANY = "company", "company"
+    AI_LAB = "ai_lab", "AI lab"
+    AI_SYSTEM = "ai_system", "AI system"
+    GOVERNMENT_BODY = "government_body", "government body"
+    LEGISLATOR = "legislator", "legislator"
+    COMMITTEE = "committee", "committee"
+    MEDIA_OUTLET = "media_outlet", "media outlet"
+    PERSON = "person", "person"
+    OTHER = "other", "other"
+
+
+class Actor(RevisionMixin, MarkedModel):
+    """A company, lab, AI system, government body, legislator, committee, outlet or person."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=ActorKind.choices, db_index=True)
+    country = models.CharField(max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The organisation this one belongs to (the Qwen lab → Alibaba).",
+    )
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, a list.")
+    external_ids = models.JSONField(
+        default=dict, blank=True, help_text='Identifiers elsewhere, e.g. {"bioguide": "S001184"}.'
+    )
+    region = models.CharField(max_length=64, blank=True, help_text="For outlets: their region.")
+    language = models.CharField(max_length=16, blank=True, help_text="For outlets: ISO 639-1.")
+    url = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+
+    claims = GenericRelation("incidents.Claim", related_query_name="actor")
+    _revisions = revisions_relation("actor")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def revisions(self):  # type: ignore[override]
+        return self._revisions

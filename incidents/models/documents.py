@@ -1,0 +1,86 @@
+"""Letters and media coverage: documents about incidents, and sources of claims."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from wagtail.models import RevisionMixin
+
+from incidents.models.base import DatePrecision, MarkedModel, revisions_relation
+
+
+class LetterStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    APPROVED = "approved", "approved"
+    SENT = "sent", "sent"
+
+
+class Letter(RevisionMixin, MarkedModel):
+    """A letter to lawmakers: found in the record (10 June 2026) or drafted by the team."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    subject = models.CharField(max_length=300)
+    sender = models.ForeignKey(
+        "incidents.Actor", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="letters_sent",
+    )
+    recipients = models.ManyToManyField(
+        "incidents.Actor", blank=True, related_name="letters_received"
+    )
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    body = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=LetterStatus.choices, default=LetterStatus.DRAFT, db_index=True
+    )
+    sent_on = models.DateField(null=True, blank=True)
+    incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="letters")
+
+    claims = GenericRelation("incidents.Claim", related_query_name="letter")
+    _revisions = revisions_relation("letter")
+
+    class Meta:
+        ordering = ["-date", "slug"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def revisions(self):  # type: ignore[override]
+        return self._revisions
+
+
+class Coverage(RevisionMixin, MarkedModel):
+    """A media item about one or more incidents; its canonical URL is its natural key."""
+
+    url = models.URLField(max_length=500, unique=True, help_text="Canonical URL.")
+    outlet = models.ForeignKey(
+        "incidents.Actor", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="coverage",
+    )
+    title = models.CharField(max_length=400)
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    lens = models.CharField(max_length=200, blank=True, help_text="The editorial lens.")
+    summary = models.TextField(blank=True, help_text="In our own words.")
+    quotes = models.JSONField(default=list, blank=True, help_text="Quoted sentences, a list.")
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="coverage")
+
+    claims = GenericRelation("incidents.Claim", related_query_name="coverage")
+    _revisions = revisions_relation("coverage")
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        verbose_name_plural = "coverage"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def revisions(self):  # type: ignore[override]
+        return self._revisions

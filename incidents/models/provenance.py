@@ -1,0 +1,131 @@
+"""Sources and claims: where every figure and date the KB shows comes from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from wagtail.models import RevisionMixin
+
+from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
+
+
+class SourceKind(models.TextChoices):
+    COVERAGE = "coverage", "media coverage"
+    LETTER = "letter", "letter"
+    STATEMENT = "statement", "statement"
+    REPORT = "report", "report or disclosure"
+    DATASET = "dataset", "data set"
+    OTHER = "other", "other"
+
+
+class Reliability(models.TextChoices):
+    """Source reliability on the Admiralty (NATO) scale."""
+
+    A = "A", "A – completely reliable"
+    B = "B", "B – usually reliable"
+    C = "C", "C – fairly reliable"
+    D = "D", "D – not usually reliable"
+    E = "E", "E – unreliable"
+    F = "F", "F – reliability cannot be judged"
+
+
+class Source(RevisionMixin, MarkedModel):
+    """Something a claim was read from: an article, a letter, a statement, a data set.
+
+    Keeps the text it was read from (or at least its SHA-256 and retrieval time) so a
+    figure can be traced to the exact words.
+    """
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable natural key.")
+    title = models.CharField(max_length=400)
+    kind = models.CharField(max_length=16, choices=SourceKind.choices, default=SourceKind.OTHER)
+    url = models.URLField(max_length=500, blank=True)
+    publisher = models.ForeignKey(
+        "incidents.Actor", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="sources",
+    )
+    coverage = models.ForeignKey(
+        "incidents.Coverage", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="sources",
+    )
+    letter = models.ForeignKey(
+        "incidents.Letter", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="sources",
+    )
+    published_on = models.DateField(null=True, blank=True)
+    reliability = models.CharField(
+        max_length=1, choices=Reliability.choices, default=Reliability.F
+    )
+    text = models.TextField(blank=True, help_text="The text the claims were read from.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+
+    _revisions = revisions_relation("source")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def revisions(self):  # type: ignore[override]
+        return self._revisions
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class ClaimKind(models.TextChoices):
+    FACT = "fact", "fact"
+    DERIVED = "derived", "derived statement"
+
+
+class Claim(MarkedModel):
+    """One source saying one thing about one field of one record.
+
+    ``value`` is JSON: a number for counts and ratios, an ISO date for dates, a list of
+    slugs for sets (operators). The shown value of a field is the consensus of accepted
+    claims (``incidents.provenance.consensus``).
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=16, choices=ClaimKind.choices, default=ClaimKind.FACT)
+    value = models.JSONField()
+    qualifier = models.CharField(max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT)
+    precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    quote = models.TextField(blank=True, help_text="The quoted span the value was read from.")
+    credibility = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Admiralty credibility: 1 confirmed … 5 improbable, 6 cannot be judged.",
+    )
+    status = models.CharField(
+        max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING, db_index=True
+    )
+    note = models.TextField(blank=True)
+    fingerprint = models.CharField(
+        max_length=64, unique=True, help_text="Hash of subject, field, source and value."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["content_type_id", "object_id", "field", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "field"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} = {self.value!r} ({self.source})"

@@ -1,0 +1,1 @@
+"""Provenance: which claims back a figure, their consensus, and conflicts between them."""

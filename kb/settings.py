@@ -1,0 +1,202 @@
+"""All settings, read from ``KB_*`` environment variables with embedded-mode defaults.
+
+Embedded default: SQLite and a Whoosh index under ``KB_DATA_DIR``, Celery eager.
+Server deployment: ``KB_DATABASE_URL=postgres://…``, ``KB_BROKER_URL=redis://…``,
+``KB_SEARCH_BACKEND=postgres``. Nothing here touches the disk or configures anything at
+import time; directories are created by the commands that need them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from kb.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("KB_DEBUG", False)
+
+KB_DATA_DIR = Path(env_str("KB_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+SECRET_KEY = env_str("KB_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KB_SECRET_KEY is not set. Set it to a long random string, "
+            "or set KB_DEBUG=1 for local development (make run does this)."
+        )
+    # A fixed, obviously insecure key for development only: stable across processes.
+    SECRET_KEY = "kb-development-only-insecure-key"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("KB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("KB_CSRF_TRUSTED_ORIGINS", [])
+
+# Password of the ``admin`` user created by ``manage.py ensure_admin`` (make run).
+KB_ADMIN_PASSWORD = env_str("KB_ADMIN_PASSWORD", "admin" if DEBUG else "")
+
+INSTALLED_APPS = [
+    "incidents",
+    "kb.api",
+    "kb.search",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    # Wagtail's PostgreSQL search tables and our own full-text backend need it.
+    "django.contrib.postgres",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "kb.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "kb.wsgi.application"
+
+_database_url = env_str("KB_DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": KB_DATA_DIR / "kb.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = KB_DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = KB_DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+# Mail goes to the console unless a deployment configures a real mailer.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+# --- Wagtail -------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = "Distillation incident KB"
+WAGTAILADMIN_BASE_URL = env_str("KB_BASE_URL", "http://127.0.0.1:8000")
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no calls to outside services
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "txt", "html", "csv", "json"]
+
+# --- Celery --------------------------------------------------------------------------
+KB_BROKER_URL = env_str("KB_BROKER_URL")
+CELERY_BROKER_URL = KB_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not KB_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = env_str("KB_RESULT_BACKEND", KB_BROKER_URL or "") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Search --------------------------------------------------------------------------
+KB_SEARCH_BACKEND = env_str("KB_SEARCH_BACKEND", "whoosh")
+if KB_SEARCH_BACKEND not in {"whoosh", "postgres"}:
+    raise ImproperlyConfigured(f"KB_SEARCH_BACKEND={KB_SEARCH_BACKEND!r}: use whoosh or postgres")
+KB_SEARCH_INDEX_DIR = Path(env_str("KB_SEARCH_INDEX_DIR", str(KB_DATA_DIR / "index"))).resolve()
+
+# --- REST API ------------------------------------------------------------------------
+KB_API_THROTTLE_RATE = env_str("KB_API_THROTTLE_RATE", "1200/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("KB_API_PAGE_SIZE", 50),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Distillation incident KB API",
+    "DESCRIPTION": "Incidents, campaigns, actors and their sourced figures.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KB_LOG_LEVEL", "INFO")},
+    "loggers": {"whoosh": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+
+# Wagtail previews render in a same-origin iframe.
+X_FRAME_OPTIONS = "SAMEORIGIN"

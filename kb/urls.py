@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from incidents import views as incident_views
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", incident_views.incident_list, name="incident-list"),
+    path("incidents/<slug:slug>/", incident_views.incident_detail, name="incident-detail"),
+    # Wagtail pages (briefings) come last: they catch every other path.
+    path("pages/", include(wagtail_urls)),
+]

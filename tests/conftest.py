@@ -1,0 +1,46 @@
+"""Fixtures shared by the whole suite.
+
+Every test gets its own data directory (and so its own search index directory);
+``reference_data`` loads the bundled reference file into the test database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(settings, tmp_path):
+    settings.KB_DATA_DIR = tmp_path / "data"
+    settings.KB_SEARCH_INDEX_DIR = tmp_path / "data" / "index"
+    settings.MEDIA_ROOT = tmp_path / "data" / "media"
+    settings.KB_DATA_DIR.mkdir(parents=True)
+    return settings.KB_DATA_DIR
+
+
+@pytest.fixture
+def reference_data(db, django_capture_on_commit_callbacks):
+    """The bundled reference data, loaded as ``make run`` loads it."""
+    from incidents.services.reference import reference_data_load
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stats = reference_data_load()
+    return stats
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_superuser("admin", "admin@example.org", "admin-pass")
+
+
+@pytest.fixture
+def analyst(db):
+    """A non-superuser with the default clearance (TLP:GREEN)."""
+    return get_user_model().objects.create_user("analyst", "analyst@example.org", "analyst-pass")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

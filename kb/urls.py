@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("kb.api.urls")),
     path("", incident_views.incident_list, name="incident-list"),
     path("incidents/<slug:slug>/", incident_views.incident_detail, name="incident-detail"),
     # Wagtail pages (briefings) come last: they catch every other path.

@@ -1,0 +1,1 @@
+"""Review queue and conflicts views (filled in by the provenance work)."""

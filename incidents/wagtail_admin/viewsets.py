@@ -1,0 +1,3 @@
+"""Snippet viewsets for every domain model (filled in by the admin work)."""
+
+VIEWSETS: list = []

@@ -68,8 +68,19 @@ def accepted_claims_prefetch(viewer: Any, lookup: str = "claims") -> Prefetch:
 def campaign_queryset(viewer: Any) -> QuerySet[Campaign]:
     """Visible campaigns with everything ``incidents.figures.campaign_figures`` and a
     campaign card need: operators, capabilities, techniques, children and claims."""
-    children = visible(Campaign.objects.all(), viewer).prefetch_related(
+    grandchildren = visible(Campaign.objects.all(), viewer).prefetch_related(
         accepted_claims_prefetch(viewer)
+    )
+    children = (
+        visible(Campaign.objects.all(), viewer)
+        .order_by("slug")
+        .prefetch_related(
+            accepted_claims_prefetch(viewer),
+            "capabilities",
+            "techniques",
+            Prefetch("operators", queryset=visible(Actor.objects.all(), viewer)),
+            Prefetch("children", queryset=grandchildren, to_attr="visible_children"),
+        )
     )
     return (
         visible(Campaign.objects.all(), viewer)
@@ -100,7 +111,8 @@ def incident_list(*, viewer: Any) -> QuerySet[Incident]:
         .prefetch_related(
             Prefetch(
                 "campaigns",
-                queryset=campaign_queryset(viewer).order_by("parent_id", "start_date", "slug"),
+                queryset=campaign_queryset(viewer).filter(parent__isnull=True)
+                .order_by("start_date", "slug"),
                 to_attr="visible_campaigns",
             ),
             accepted_claims_prefetch(viewer),

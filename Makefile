@@ -1,0 +1,112 @@
+# Two commands on a fresh machine:
+#   make run    set everything up and serve the site on http://127.0.0.1:$(PORT)/
+#   make test   install what the tests need and run the whole suite on SQLite and PostgreSQL
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+KB_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+KB_TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+# The embedded development mode: SQLite and Whoosh under ./var, Celery eager, DEBUG on.
+RUN_ENV := KB_DEBUG=1
+
+.PHONY: help run setup test test-sqlite test-postgres services system-deps lint typecheck check bench clean
+
+help:
+	@echo "make run    - create .venv, install, migrate, load reference data, build the search index, serve on :$(PORT)"
+	@echo "make test   - install test dependencies and run the suite on SQLite and PostgreSQL"
+	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+	@echo "make lint / make typecheck / make check"
+
+# --- interpreter -------------------------------------------------------------------------
+# Django 6.1 needs Python >= 3.12: pyenv's version from .python-version first, then
+# python3.13, python3.12, python3, each checked.
+define find_python
+for cand in "$$( [ -f .python-version ] && command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=$$(cat .python-version) pyenv which python 2>/dev/null )" \
+            "$$( [ -f .python-version ] && [ -x "$$HOME/.pyenv/versions/$$(cat .python-version)/bin/python" ] && echo "$$HOME/.pyenv/versions/$$(cat .python-version)/bin/python" )" \
+            python3.13 python3.12 python3; do \
+  [ -n "$$cand" ] || continue; \
+  if command -v "$$cand" >/dev/null 2>&1 && "$$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+    command -v "$$cand"; exit 0; fi; \
+done; exit 1
+endef
+
+$(VENV)/bin/python:
+	@py=$$( $(find_python) ) || { \
+	  echo "ERROR: no Python >= 3.12 found (tried .python-version via pyenv, python3.13, python3.12, python3)." >&2; \
+	  echo "Install one, e.g. 'pyenv install 3.13' or 'apt-get install python3.13 python3.13-venv'." >&2; exit 1; }; \
+	echo "Using $$py ($$($$py --version))"; \
+	$$py -m venv $(VENV)
+	@$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $@
+
+# --- make run ------------------------------------------------------------------------------
+setup: $(VENV)/.installed
+	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v0
+	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v0
+	@$(RUN_ENV) $(PY) manage.py load_reference_data
+	@$(RUN_ENV) $(PY) manage.py ensure_admin
+	@$(RUN_ENV) $(PY) manage.py search_index rebuild --if-needed
+
+run: setup
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (log in as admin; API docs at /api/v1/docs/, admin at /admin/)"
+	@$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# --- make test -----------------------------------------------------------------------------
+# Debian packages the browser tests drive; installed when missing (needs root, as CI is).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "WARNING: chromium is not installed and cannot be installed here: browser tests will be skipped." >&2; fi; \
+	fi
+
+# Start PostgreSQL and Redis when they are installed but stopped.
+services:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null 2>&1; then \
+	  echo "Starting PostgreSQL ..."; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+	  for i in $$(seq 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done; \
+	fi
+	@if ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1) && command -v redis-server >/dev/null 2>&1; then \
+	  echo "Starting Redis ..."; \
+	  mkdir -p /var/lib/redis /var/log/redis; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true; \
+	  sleep 1; \
+	fi
+
+test: $(VENV)/.installed-dev system-deps services
+	@bash scripts/test.sh
+
+test-sqlite: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest -q
+
+test-postgres: $(VENV)/.installed-dev services
+	KB_DATABASE_URL=$(KB_TEST_DATABASE_URL) $(VENV)/bin/pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed-dev
+	KB_DEBUG=1 $(VENV)/bin/mypy incidents kb
+
+check: $(VENV)/.installed
+	KB_DEBUG=1 $(PY) manage.py check
+	KB_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/search.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole suite, on SQLite then on PostgreSQL, saying loudly what it had to skip.
+# Under CI=true a missing PostgreSQL, Redis or Chromium fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PYTEST=.venv/bin/pytest
+PG_URL=${KB_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+BROKER=${KB_TEST_BROKER_URL:-redis://127.0.0.1:6379/0}
+export KB_TEST_BROKER_URL=$BROKER
+missing=()
+
+pg_ok() { .venv/bin/python - "$PG_URL" <<'PY'
+import sys, psycopg, dj_database_url
+cfg = dj_database_url.parse(sys.argv[1])
+try:
+    psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or None,
+                    dbname="postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"    ({exc})", file=sys.stderr); sys.exit(1)
+PY
+}
+redis_ok() { .venv/bin/python -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3).ping()" "$BROKER" 2>/dev/null; }
+
+redis_ok || missing+=("Redis at $BROKER (real-Celery-worker tests)")
+command -v chromium >/dev/null 2>&1 || missing+=("chromium (browser tests)")
+
+status=0
+echo "=== Suite on SQLite ==="
+$PYTEST -q -rs || status=1
+
+echo "=== Suite on PostgreSQL ($PG_URL) ==="
+if pg_ok; then
+  KB_DATABASE_URL=$PG_URL $PYTEST -q -rs -p no:cacheprovider || status=1
+else
+  missing+=("PostgreSQL at $PG_URL (second run of the suite)")
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo
+  echo "######################################################################"
+  echo "#  SKIPPED — this machine lacks:"
+  for m in "${missing[@]}"; do echo "#   - $m"; done
+  echo "######################################################################"
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI=true: every part is required; failing." >&2
+    status=1
+  fi
+fi
+exit $status

@@ -1,0 +1,16 @@
+"""Helpers for tests that need a real outside part (Redis, Chromium, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def require(available: bool, what: str) -> None:
+    """Skip loudly when ``what`` is missing here; under CI=true, fail instead."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI requires {what}, and it is not available", pytrace=False)
+    pytest.skip(f"NOT TESTED: {what} is not available on this machine")

@@ -50,7 +50,7 @@ class _Loader:
     def upsert(self, model: type[models.Model], lookup: dict[str, Any],
                fields: dict[str, Any], m2m: dict[str, Iterable[Any]] | None = None) -> Any:
         """Create or update one row; save only when something differs (idempotent)."""
-        instance = model.objects.filter(**lookup).first()
+        instance = model._default_manager.filter(**lookup).first()
         created = instance is None
         if created:
             instance = model(**lookup)
@@ -88,7 +88,7 @@ class _Loader:
     def by_slug(self, model: type[models.Model], slug: str | None, key: str = "slug") -> Any:
         if not slug:
             return None
-        obj = model.objects.filter(**{key: slug}).first()
+        obj = model._default_manager.filter(**{key: slug}).first()
         if obj is None:
             raise ReferenceDataError(f"unknown {model._meta.verbose_name} {slug!r}")
         return obj

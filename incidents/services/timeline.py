@@ -39,7 +39,7 @@ def _wanted_events(obj: Any) -> dict[str, dict[str, Any]]:
             }
     elif isinstance(obj, Coverage):
         if obj.published_on:
-            outlet = obj.outlet.name if obj.outlet_id else "Coverage"
+            outlet = obj.outlet.name if obj.outlet is not None else "Coverage"
             wanted["coverage"] = {
                 "title": f"{outlet}: {obj.title}"[:300],
                 "kind": EventKind.COVERAGE,

@@ -50,10 +50,9 @@ class _Loader:
     def upsert(self, model: type[models.Model], lookup: dict[str, Any],
                fields: dict[str, Any], m2m: dict[str, Iterable[Any]] | None = None) -> Any:
         """Create or update one row; save only when something differs (idempotent)."""
-        instance = model._default_manager.filter(**lookup).first()
-        created = instance is None
-        if created:
-            instance = model(**lookup)
+        found = model._default_manager.filter(**lookup).first()
+        created = found is None
+        instance = model(**lookup) if found is None else found
         dirty = created
         for name, value in fields.items():
             if getattr(instance, name) != value:

@@ -1,5 +1,6 @@
 from incidents.models.access import Clearance
 from incidents.models.actors import Actor, ActorKind
+from incidents.models.alerts import AlertStatus, FactAlert, FigureCitation
 from incidents.models.base import (
     MARKING_ORDER,
     DatePrecision,
@@ -27,6 +28,7 @@ __all__ = [
     "AccountCluster",
     "Actor",
     "ActorKind",
+    "AlertStatus",
     "Campaign",
     "Capability",
     "Claim",
@@ -38,6 +40,8 @@ __all__ = [
     "Event",
     "EventKind",
     "ExchangeVolume",
+    "FactAlert",
+    "FigureCitation",
     "Granularity",
     "Incident",
     "IncidentStatus",

@@ -1,37 +1,55 @@
-"""The consensus of accepted claims, and whether they conflict. Pure functions, no I/O.
+"""Tolerance rules, agreement between claims and their consensus. Pure functions, no I/O.
 
-A count claim stands for an *interval* of values it is compatible with, from its
-qualifier and the rounding its stated value implies ("28.8 million" → 28.75–28.85 M).
-Two count claims agree when their intervals overlap. Date claims agree when they fall in
-the same day / month / year at the coarser of their precisions. Sets agree when equal.
+Every number or date a claim states stands for an *interval* of values it is compatible
+with, built from two things the source tells us:
 
-The consensus value is taken from the heaviest group of mutually agreeing claims
-(weight: source reliability × claim credibility); within it, the most precise value.
-Issue "Provenance" owns the tolerance table; it is documented in docs/provenance.md.
+* the **rounding** its stated value implies, read from the trailing zeros
+  ("28.8 million" → ±50,000; "25,000" → ±500; "1,152" → ±0.5; "1.8" → ±0.05), and
+  never coarser than two significant figures for figures of 10 or more;
+* the **qualifier** ("about", "nearly", "more than" …), which widens the interval by a
+  relative tolerance on one side or both (``QUALIFIER_TOLERANCE``).
+
+Dates become the run of days their precision covers (a day, a month, a year). Two claims
+*agree* when their intervals overlap, i.e. when one value could make both true. Intervals
+are half-open, so "28.8 million" and "28.9 million" (both exact) touch without
+overlapping and disagree. Sets (operators) agree when some set satisfies both; a set is
+complete unless qualified ``at_least`` ("including") or ``up_to`` ("among").
+
+The consensus of a field is the heaviest group of claims that can all be true at once
+(weight: source reliability × claim credibility); the value shown is the most precise
+one in that group. Everything else is a *side* that disagrees with it. docs/provenance.md
+has the full tolerance table; tests/provenance/test_tolerance.py checks its properties.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-# Relative tolerance a qualifier adds around the stated value: (below, above).
+# Relative tolerance a qualifier adds around the stated value: (below, above). The
+# rounding of the stated value (half a unit either side) always comes on top.
 QUALIFIER_TOLERANCE: dict[str, tuple[Decimal, Decimal]] = {
     "exact": (Decimal(0), Decimal(0)),
-    "about": (Decimal("0.05"), Decimal("0.05")),
-    "nearly": (Decimal("0.05"), Decimal(0)),
-    "more_than": (Decimal(0), Decimal("0.10")),
+    "about": (Decimal("0.05"), Decimal("0.05")),  # about, around, roughly, approximately, ~
+    "nearly": (Decimal("0.05"), Decimal(0)),  # nearly, almost, close to, just under
+    "more_than": (Decimal(0), Decimal("0.10")),  # more than, over, upwards of
     "at_least": (Decimal(0), Decimal("0.10")),
-    "up_to": (Decimal("1"), Decimal(0)),
+    "up_to": (Decimal(1), Decimal(0)),  # up to, as much as: anything from zero
 }
 
-RELIABILITY_WEIGHT = {"A": 6, "B": 5, "C": 4, "D": 3, "E": 2, "F": 3}
-CREDIBILITY_WEIGHT = {1: 6, 2: 5, 3: 4, 4: 3, 5: 1, 6: 3}
+# Admiralty scale. Reliability of the source (A–F) and credibility of the claim (1–6)
+# multiply into a claim's weight. "Cannot be judged" (F, 6) weighs like a middling grade.
+RELIABILITY_WEIGHT: dict[str, int] = {"A": 6, "B": 5, "C": 4, "D": 3, "E": 2, "F": 3}
+CREDIBILITY_WEIGHT: dict[int, int] = {1: 6, 2: 5, 3: 4, 4: 3, 5: 1, 6: 3}
 
-PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "": 0}
+PRECISION_RANK: dict[str, int] = {"day": 0, "month": 1, "year": 2, "": 0}
+
+NUMERIC_KINDS = frozenset({"count", "number", "ratio"})
+INTERVAL_KINDS = NUMERIC_KINDS | {"date"}
 
 
 class ClaimLike(Protocol):
@@ -45,12 +63,41 @@ class ClaimLike(Protocol):
     def source(self) -> Any: ...
 
 
+# -- intervals -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Half-open ``[low, high)``: the values a statement is compatible with."""
+
+    low: Decimal
+    high: Decimal
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.low < other.high and other.low < self.high
+
+    def contains(self, value: Decimal) -> bool:
+        return self.low <= value < self.high
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(self.low + other.low, self.high + other.high)
+
+
 def rounding_unit(value: Decimal) -> Decimal:
-    """The unit the stated value was rounded to: 28.8e6 → 1e5, 25000 → 1000, 1152 → 1."""
+    """The unit the stated value was rounded to, read from its trailing zeros:
+    28.8e6 → 1e5, 25000 → 1000, 1152 → 1, 1.8 → 0.1, 6 → 1.
+
+    A figure of 10 or more is read to at least two significant figures: "20 million" is
+    19.5–20.5 million, not 15–25 million. A writer rounding harder than that says so
+    ("about 30 million"), and the qualifier carries the tolerance.
+    """
     if value == 0:
         return Decimal(1)
+    value = abs(value)
     exponent = value.normalize().as_tuple().exponent
     assert isinstance(exponent, int)
+    if value >= 10:
+        exponent = min(exponent, value.adjusted() - 1)
     return Decimal(1).scaleb(exponent)
 
 
@@ -59,54 +106,117 @@ def numeric(value: Any) -> Any:
     return value["ratio"] if isinstance(value, dict) else value
 
 
-def count_interval(value: Any, qualifier: str) -> tuple[Decimal, Decimal]:
-    """Values compatible with "``qualifier`` ``value``", rounding included."""
-    number = abs(Decimal(str(numeric(value))))
-    half_unit = rounding_unit(number) / 2
+def to_decimal(value: Any) -> Decimal:
+    return Decimal(str(numeric(value)))
+
+
+def count_interval(value: Any, qualifier: str) -> Interval:
+    """Values compatible with "``qualifier`` ``value``", rounding included.
+
+    Negative values (a share price falling "as much as 4.9 %") are read as magnitudes and
+    mirrored, so the qualifier widens away from and towards zero as it does for counts.
+    """
+    number = to_decimal(value)
+    magnitude = abs(number)
+    half_unit = rounding_unit(magnitude) / 2
     below, above = QUALIFIER_TOLERANCE.get(qualifier, (Decimal(0), Decimal(0)))
-    low = number - half_unit - number * below
-    high = number + half_unit + number * above
-    if qualifier == "more_than":
-        low = number - half_unit
-    return (max(low, Decimal(0)), high)
+    low = max(magnitude - half_unit - magnitude * below, Decimal(0))
+    high = magnitude + half_unit + magnitude * above
+    if number < 0:
+        return Interval(-high, -low)
+    return Interval(low, high)
 
 
 def counts_agree(a: Any, qa: str, b: Any, qb: str) -> bool:
-    low_a, high_a = count_interval(a, qa)
-    low_b, high_b = count_interval(b, qb)
-    return low_a <= high_b and low_b <= high_a
+    return count_interval(a, qa).overlaps(count_interval(b, qb))
 
 
 def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
 
 
+def date_span(value: Any, precision: str) -> tuple[dt.date, dt.date]:
+    """First and last day a date stated at ``precision`` can mean."""
+    day = parse_date(value)
+    rank = PRECISION_RANK.get(precision or "day", 0)
+    if rank == 2:
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if rank == 1:
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last)
+    return day, day
+
+
+def date_interval(value: Any, precision: str) -> Interval:
+    first, last = date_span(value, precision)
+    return Interval(Decimal(first.toordinal()), Decimal(last.toordinal() + 1))
+
+
 def dates_agree(a: Any, pa: str, b: Any, pb: str) -> bool:
-    """Equal at the coarser of the two precisions."""
-    da, db = parse_date(a), parse_date(b)
-    coarser = max(PRECISION_RANK.get(pa or "day", 0), PRECISION_RANK.get(pb or "day", 0))
-    if coarser == 2:
-        return da.year == db.year
-    if coarser == 1:
-        return (da.year, da.month) == (db.year, db.month)
-    return da == db
+    """Some day fits both: equal at the coarser of the two precisions."""
+    return date_interval(a, pa).overlaps(date_interval(b, pb))
+
+
+def claim_interval(kind: str, claim: ClaimLike) -> Interval:
+    if kind == "date":
+        return date_interval(claim.value, claim.precision)
+    return count_interval(claim.value, claim.qualifier)
+
+
+def sets_agree(a: Iterable[str], qa: str, b: Iterable[str], qb: str) -> bool:
+    """Some set of members satisfies both statements.
+
+    ``at_least`` / ``more_than``: the set includes these members (maybe others);
+    ``up_to``: the members are among these; anything else: exactly these members.
+    """
+    set_a, set_b = set(a), set(b)
+    mode_a, mode_b = _set_mode(qa), _set_mode(qb)
+    if mode_a > mode_b:
+        set_a, set_b, mode_a, mode_b = set_b, set_a, mode_b, mode_a
+    match (mode_a, mode_b):
+        case ("exact", "exact"):
+            return set_a == set_b
+        case ("exact", "includes"):
+            return set_b <= set_a
+        case ("exact", "within"):
+            return set_a <= set_b
+        case ("includes", "within"):
+            return set_a <= set_b
+    return True  # both "includes" (their union) or both "within" (their intersection)
+
+
+def _set_mode(qualifier: str) -> str:
+    if qualifier in {"at_least", "more_than"}:
+        return "includes"
+    if qualifier == "up_to":
+        return "within"
+    return "exact"
+
+
+def comparison_key(kind: str, claim: ClaimLike) -> Any:
+    """Claims are compared only with claims of the same key: ratios only with ratios to
+    the same campaign ("80 % larger than X" says nothing about "twice Y")."""
+    if kind == "ratio" and isinstance(claim.value, dict):
+        return claim.value.get("of")
+    return None
 
 
 def values_agree(kind: str, a: ClaimLike, b: ClaimLike) -> bool:
-    if kind == "ratio" and isinstance(a.value, dict) and isinstance(b.value, dict):
-        if a.value.get("of") != b.value.get("of"):
-            return True  # ratios to different campaigns say nothing about each other
-    if kind == "count" or kind in {"number", "ratio"}:
-        if (Decimal(str(numeric(a.value))) < 0) != (Decimal(str(numeric(b.value))) < 0):
-            return False
-        return counts_agree(a.value, a.qualifier, b.value, b.qualifier)
-    if kind == "date":
-        return dates_agree(a.value, a.precision, b.value, b.precision)
+    """Whether ``a`` and ``b`` can both be true (symmetric)."""
+    if comparison_key(kind, a) != comparison_key(kind, b):
+        return True
+    if kind in INTERVAL_KINDS:
+        return claim_interval(kind, a).overlaps(claim_interval(kind, b))
     if kind == "set":
-        return sorted(a.value) == sorted(b.value)
-    return a.value == b.value
+        return sets_agree(a.value, a.qualifier, b.value, b.qualifier)
+    return bool(a.value == b.value)
+
+
+# -- weights and grouping ----------------------------------------------------------------
 
 
 def claim_weight(claim: ClaimLike) -> int:
@@ -118,10 +228,101 @@ def _specificity(kind: str, claim: ClaimLike) -> tuple[int, ...]:
     """Higher is more precise: exact before qualified, finer rounding, finer dates."""
     if kind == "date":
         return (-PRECISION_RANK.get(claim.precision or "day", 0),)
-    if kind in {"count", "number", "ratio"}:
-        unit = rounding_unit(Decimal(str(numeric(claim.value))))
+    if kind in NUMERIC_KINDS:
+        unit = rounding_unit(abs(to_decimal(claim.value)))
         return (int(claim.qualifier == "exact"), -int(unit.adjusted()))
+    if kind == "set":
+        return (int(_set_mode(claim.qualifier) == "exact"),)
     return (0,)
+
+
+@dataclass
+class Side:
+    """Claims that can all be true at once, with the value that represents them."""
+
+    value: Any
+    qualifier: str
+    precision: str
+    claims: list[Any]
+    weight: int
+
+
+def _heaviest_group(kind: str, claims: Sequence[ClaimLike]) -> list[ClaimLike]:
+    """The heaviest set of claims that can all be true together.
+
+    Intervals: the claims covering the point where the most weight overlaps (in one
+    dimension, pairwise-overlapping intervals share a point, so this is optimal).
+    Sets and text: greedy, heaviest claim first.
+    """
+    if kind in INTERVAL_KINDS:
+        intervals = [(claim_interval(kind, c), c) for c in claims]
+        best: list[ClaimLike] = []
+        best_key: tuple[int, int] = (-1, -1)
+        for point in sorted({iv.low for iv, _ in intervals}):
+            group = [c for iv, c in intervals if iv.contains(point)]
+            key = (sum(claim_weight(c) for c in group), len(group))
+            if key > best_key:
+                best, best_key = group, key
+        return best
+    groups = []
+    for seed in claims:
+        group = [seed]
+        for other in claims:
+            if other is not seed and all(values_agree(kind, other, m) for m in group):
+                group.append(other)
+        groups.append(group)
+    return max(groups, key=lambda g: (sum(claim_weight(c) for c in g), len(g)))
+
+
+def _side(kind: str, group: list[ClaimLike]) -> Side:
+    chosen = max(group, key=lambda c: (_specificity(kind, c), claim_weight(c)))
+    # The qualifier shown is the one most weight stands behind among claims stating the
+    # chosen value ("about 25,000" over "nearly 25,000" when more sources say "about").
+    qualifier_weight: dict[str, int] = {}
+    for claim in group:
+        if claim.value == chosen.value:
+            qualifier_weight[claim.qualifier] = (
+                qualifier_weight.get(claim.qualifier, 0) + claim_weight(claim)
+            )
+    qualifier = max(
+        sorted(qualifier_weight),
+        key=lambda q: (qualifier_weight[q], q == chosen.qualifier),  # ties: the chosen one's
+    )
+    return Side(
+        value=chosen.value,
+        qualifier=qualifier,
+        precision=chosen.precision,
+        claims=list(group),
+        weight=sum(claim_weight(c) for c in group),
+    )
+
+
+def _ordered(claims: Iterable[ClaimLike]) -> list[ClaimLike]:
+    return sorted(claims, key=lambda c: (-claim_weight(c), str(c.pk)))
+
+
+def sides(kind: str, claims: Iterable[ClaimLike]) -> list[Side]:
+    """Split claims that share a comparison key into sides, heaviest first.
+
+    The first side is the consensus; every later side is the heaviest group among what is
+    left. One side means the claims agree.
+    """
+    remaining = _ordered(claims)
+    result: list[Side] = []
+    while remaining:
+        group = _heaviest_group(kind, remaining)
+        result.append(_side(kind, group))
+        taken = {id(c) for c in group}
+        remaining = [c for c in remaining if id(c) not in taken]
+    return result
+
+
+def sides_by_key(kind: str, claims: Iterable[ClaimLike]) -> dict[Any, list[Side]]:
+    """``sides`` for each comparison key (one key, ``None``, except for ratios)."""
+    buckets: dict[Any, list[ClaimLike]] = {}
+    for claim in claims:
+        buckets.setdefault(comparison_key(kind, claim), []).append(claim)
+    return {key: sides(kind, bucket) for key, bucket in buckets.items()}
 
 
 @dataclass
@@ -133,50 +334,44 @@ class Consensus:
     precision: str
     supporting: list[Any] = field(default_factory=list)
     dissenting: list[Any] = field(default_factory=list)
+    others: list[Side] = field(default_factory=list)
 
     @property
     def conflict(self) -> bool:
         return bool(self.dissenting)
 
 
-def _groups(kind: str, claims: Sequence[ClaimLike]) -> list[list[ClaimLike]]:
-    """Maximal groups of claims agreeing with the group's first (seed) claim and each other."""
-    groups: list[list[ClaimLike]] = []
-    for seed in claims:
-        group = [seed]
-        for other in claims:
-            if other is seed:
-                continue
-            if all(values_agree(kind, other, member) for member in group):
-                group.append(other)
-        groups.append(group)
-    return groups
-
-
 def consensus(kind: str, claims: Iterable[ClaimLike]) -> Consensus | None:
-    """Consensus of ``claims`` (already filtered to accepted ones) or ``None`` if none."""
-    ordered = sorted(claims, key=lambda c: (-claim_weight(c), str(c.pk)))
-    if not ordered:
+    """Consensus of ``claims`` (already filtered to accepted ones) or ``None`` if none.
+
+    Ratios to different campaigns are separate statements: the consensus is that of the
+    heaviest bucket and only claims in it can dissent.
+    """
+    by_key = sides_by_key(kind, claims)
+    if not by_key:
         return None
-    best = max(
-        _groups(kind, ordered),
-        key=lambda g: (sum(claim_weight(c) for c in g), len(g)),
+    bucket = max(
+        by_key.values(), key=lambda s: (sum(side.weight for side in s), -len(s))
     )
-    chosen = max(best, key=lambda c: (_specificity(kind, c), claim_weight(c)))
-    # The qualifier shown is the one most weight stands behind among claims stating the
-    # chosen value ("about 25,000" over "nearly 25,000" when more sources say "about").
-    qualifier_weight: dict[str, int] = {}
-    for claim in best:
-        if claim.value == chosen.value:
-            qualifier_weight[claim.qualifier] = (
-                qualifier_weight.get(claim.qualifier, 0) + claim_weight(claim)
-            )
-    qualifier = max(sorted(qualifier_weight), key=lambda q: qualifier_weight[q])
-    supporting_ids = {id(c) for c in best}
+    first, *rest = bucket
     return Consensus(
-        value=chosen.value,
-        qualifier=qualifier,
-        precision=chosen.precision,
-        supporting=list(best),
-        dissenting=[c for c in ordered if id(c) not in supporting_ids],
+        value=first.value,
+        qualifier=first.qualifier,
+        precision=first.precision,
+        supporting=first.claims,
+        dissenting=[c for side in rest for c in side.claims],
+        others=rest,
     )
+
+
+def statement_holds(kind: str, cited: Any, cited_detail: str, current: Any,
+                    current_detail: str) -> bool:
+    """Whether a statement made earlier ("about 25,000") is still compatible with the
+    value shown now. Used to grade fact-drift alerts."""
+    if kind == "date":
+        return dates_agree(cited, cited_detail, current, current_detail)
+    if kind in NUMERIC_KINDS:
+        return counts_agree(cited, cited_detail or "exact", current, current_detail or "exact")
+    if kind == "set":
+        return sets_agree(cited, cited_detail, current, current_detail)
+    return bool(cited == current)

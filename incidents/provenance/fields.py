@@ -41,6 +41,8 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "exchanges_ratio": FieldSpec("exchanges_ratio", "ratio", label="exchanges ratio"),
         "exchanges_per_account": FieldSpec("exchanges_per_account", "number",
                                            label="exchanges per account"),
+        "exchanges_per_day": FieldSpec("exchanges_per_day", "number",
+                                       label="exchanges per day"),
     },
     "incident": {
         "disclosed_on": FieldSpec("disclosed_on", "date", "disclosed_on", "disclosed_precision",

@@ -1,0 +1,40 @@
+"""Fixtures for provenance tests: claim helpers on top of the reference data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from incidents.models import Campaign, Source
+from incidents.services.facts import claim_upsert
+
+
+@pytest.fixture
+def alibaba(reference_data) -> Campaign:
+    return Campaign.objects.get(slug="alibaba-qwen")
+
+
+@pytest.fixture
+def make_source(db):
+    def make(key: str = "extra-source", reliability: str = "C", text: str = "") -> Source:
+        source, _ = Source.objects.get_or_create(
+            key=key, defaults={"title": f"Source {key}", "reliability": reliability,
+                               "text": text},
+        )
+        return source
+
+    return make
+
+
+@pytest.fixture
+def add_claim(make_source):
+    """Add a claim through the service (accepted unless told otherwise)."""
+
+    def add(subject: Any, field: str, value: Any, *, source: Source | None = None,
+            status: str = "accepted", **kwargs: Any):
+        claim, _ = claim_upsert(subject=subject, field=field, value=value,
+                                source=source or make_source(), status=status, **kwargs)
+        return claim
+
+    return add

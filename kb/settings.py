@@ -170,19 +170,49 @@ KB_SEARCH_INDEX_DIR = Path(env_str("KB_SEARCH_INDEX_DIR", str(KB_DATA_DIR / "ind
 KB_API_THROTTLE_RATE = env_str("KB_API_THROTTLE_RATE", "1200/minute")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its challenge makes anonymous requests a 401, not a 403.
+        "kb.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["kb.api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["kb.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "kb.api.renderers.CSVRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "kb.api.filters.StrictOrderingFilter",
+        "kb.api.filters.SearchFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "kb.api.pagination.KbPagination",
     "PAGE_SIZE": env_int("KB_API_PAGE_SIZE", 50),
+    "EXCEPTION_HANDLER": "kb.api.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Distillation incident KB API",
     "DESCRIPTION": "Incidents, campaigns, actors and their sourced figures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["kb.api.schema.only_api_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kb.api.schema.add_errors_and_headers",
+    ],
+    # Swagger UI and Redoc from the sidecar package, served by the API: no CDN.
+    "SWAGGER_UI_DIST": "/api/v1/docs/assets/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": "/api/v1/docs/assets/swagger-ui-dist/favicon-32x32.png",
+    "REDOC_DIST": "/api/v1/docs/assets/redoc",
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"incidents.models.{name}"
+        for name in ("Marking", "Qualifier", "DatePrecision", "ActorKind", "EventKind",
+                     "RelationshipKind", "SourceKind", "ClaimKind", "ClaimStatus",
+                     "IncidentStatus", "LetterStatus", "Reliability", "Granularity")
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,80 @@
+"""One error shape for every failure: ``{"detail", "code", "errors": [{"field", "reason"}]}``.
+
+Services raise Django's ``ValidationError``; it becomes a 400 here, so views never
+translate it themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The change conflicts with other records."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since you read it (If-Match does not match its ETag)."
+    default_code = "precondition_failed"
+
+
+def _field_errors(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "" if key in {NON_FIELD_ERRORS, "non_field_errors"} else str(key)
+            yield from _field_errors(value, f"{prefix}.{name}" if prefix and name else
+                                     (name or prefix))
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            nested = isinstance(item, dict | list)
+            yield from _field_errors(item, f"{prefix}.{index}" if nested and prefix else prefix)
+    else:
+        yield {"field": prefix, "reason": str(detail)}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ProtectedError | RestrictedError):
+        blocking = (exc.protected_objects if isinstance(exc, ProtectedError)
+                    else exc.restricted_objects)
+        names = sorted({str(o._meta.verbose_name_plural) for o in blocking})
+        exc = Conflict(f"Still referenced by {', '.join(names) or 'other records'}; "
+                       "remove those references first.")
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict("The change conflicts with another record (a unique key or a "
+                       "constraint); reload and try again.")
+    if isinstance(exc, DjangoValidationError):
+        detail = (exc.message_dict if hasattr(exc, "error_dict")
+                  else {NON_FIELD_ERRORS: exc.messages})
+        exc = exceptions.ValidationError(detail)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(_field_errors(exc.detail))
+        response.data = {
+            "detail": "; ".join(
+                f"{e['field']}: {e['reason']}" if e["field"] else e["reason"] for e in errors
+            ) or "Invalid input.",
+            "code": "invalid",
+            "errors": errors,
+        }
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        response.data = {
+            "detail": str(detail if not isinstance(detail, dict | list) else exc.default_detail),
+            "code": getattr(detail, "code", None) or exc.default_code,
+            "errors": [],
+        }
+    return response

@@ -1,0 +1,184 @@
+"""The shape every entity endpoint shares: visibility from the selectors, writes through
+the services, ``ETag`` on single records and ``If-Match`` checked under a row lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.http import Http404
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents.models import Claim, ClaimStatus, markings_up_to
+from incidents.selectors import clearance_for, visible
+from incidents.services.records import record_delete
+from kb.api.authentication import viewer_of
+from kb.api.exceptions import PreconditionFailed
+from kb.api.renderers import CSVRenderer
+
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"
+ID_REGEX = r"[0-9]+"
+
+
+def etag_of(data: Any) -> str:
+    """A strong validator of a representation: same JSON, same tag."""
+    payload = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder, default=str)
+    return '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
+
+
+def check_if_match(request: Request, current: str) -> None:
+    """412 unless ``If-Match`` is absent, ``*``, or lists the current ETag (strong
+    comparison: weak tags never match)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags:
+        return
+    if current not in tags:
+        raise PreconditionFailed()
+
+
+def attach_accepted_claims(objs: list[Any], viewer: Any) -> None:
+    """Give records whose model has no ``claims`` relation the ``accepted_claims`` that
+    ``incidents.figures`` reads: one query for the whole page."""
+    if not objs:
+        return
+    model = type(objs[0])
+    markings = markings_up_to(clearance_for(viewer))
+    claims = (
+        Claim.objects.filter(
+            status=ClaimStatus.ACCEPTED, content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[o.pk for o in objs], marking__in=markings,
+            source__marking__in=markings,
+        )
+        .select_related("source")
+        .order_by("field", "id")
+    )
+    by_object: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_object.setdefault(claim.object_id, []).append(claim)
+    for obj in objs:
+        obj.accepted_claims = by_object.get(obj.pk, [])
+
+
+class NoNulQueryMixin:
+    """Query parameters with NUL characters are a 400 (PostgreSQL cannot compare them)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        bad = sorted({k for k, values in request.query_params.lists()
+                      for v in [k, *values] if "\x00" in v})
+        if bad:
+            raise ValidationError({name: "May not contain NUL characters." for name in bad})
+
+
+class EntityViewSet(NoNulQueryMixin, viewsets.ModelViewSet):
+    """List, detail, create, update (PUT / PATCH) and delete for one entity."""
+
+    model: type[models.Model]
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    ordering_fields: list[str] = []
+    search_fields: list[str] = []
+    claims_without_relation = False  # models with claims but no ``claims`` relation
+
+    # -- reads ------------------------------------------------------------------------
+    def build_queryset(self, viewer: Any) -> models.QuerySet:
+        """Visible rows with what the serializer renders; subclasses add their joins."""
+        return visible(self.model.objects.all(), viewer)
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.model.objects.none()
+        return self.build_queryset(viewer_of(self.request))
+
+    @property
+    def queryset(self) -> models.QuerySet:  # type: ignore[override]
+        # Permissions read ``view.queryset.model``; rows always come from get_queryset.
+        return self.model.objects.none()
+
+    def get_renderers(self) -> list[Any]:
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) != "list":
+            renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        return renderers
+
+    def decorate(self, objs: list[Any]) -> None:
+        """Load what a page of records needs beyond its queryset (one query per kind)."""
+        if self.claims_without_relation:
+            attach_accepted_claims(objs, viewer_of(self.request))
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self.decorate(page)
+        return page
+
+    def get_object(self) -> Any:
+        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        if "\x00" in value:
+            raise Http404  # no record has such a key; and PostgreSQL rejects NUL
+        obj = super().get_object()
+        self.decorate([obj])
+        return obj
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.object_response(self.get_object())
+
+    def object_response(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(instance).data
+        response = Response(data, status=status_code)
+        response["ETag"] = etag_of(data)
+        return response
+
+    def reload(self, instance: Any) -> Any:
+        """The instance as a fresh read shows it (figures, relations, all prefetched)."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        self.decorate([fresh])
+        return fresh
+
+    def current_etag(self, instance: Any) -> str:
+        return etag_of(self.get_serializer(instance).data)
+
+    # -- writes -----------------------------------------------------------------------
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        return self.object_response(self.reload(instance), status.HTTP_201_CREATED)
+
+    def locked_object(self) -> Any:
+        """The record, with its row locked until the transaction ends, so the ETag
+        checked is the one the write replaces."""
+        instance = self.get_object()
+        type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+        return self.reload(instance)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.locked_object()
+            check_if_match(request, self.current_etag(instance))
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = serializer.save()
+        return self.object_response(self.reload(instance))
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            instance = self.locked_object()
+            check_if_match(request, self.current_etag(instance))
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_destroy(self, instance: Any) -> None:
+        record_delete(instance=instance, user=self.request.user)

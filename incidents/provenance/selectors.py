@@ -35,7 +35,7 @@ from incidents.provenance.evidence import quote_found
 from incidents.provenance.fields import FIELDS
 from incidents.selectors import accepted_claims_prefetch, clearance_for, visible
 
-# -- subjects ------------------------------------------------------------------------------
+# -- subjects ------------
 
 
 def subject_models() -> dict[str, type[Model]]:
@@ -117,7 +117,7 @@ def claims_visible(viewer: Any) -> QuerySet[Claim]:
     )
 
 
-# -- review queue ----------------------------------------------------------------------------
+# -- review queue ------------
 
 
 def claim_queue(*, viewer: Any, status: str | None = ClaimStatus.PENDING,
@@ -194,7 +194,7 @@ def claim_assessments(*, viewer: Any, claims: Sequence[Claim]) -> dict[int, Asse
     return result
 
 
-# -- derived statements --------------------------------------------------------------------
+# -- derived statements ------------
 
 
 def _input(name: str, campaign: Campaign, shown: Figure) -> Input | None:
@@ -265,7 +265,7 @@ def campaign_derived_checks(*, viewer: Any, campaign: Campaign) -> list[DerivedC
     return sorted(checks.values(), key=lambda c: (c.field, c.claim.pk))
 
 
-# -- conflicts ---------------------------------------------------------------------------------
+# -- conflicts ------------
 
 
 def conflict_list(*, viewer: Any, incident: Incident | None = None,
@@ -317,7 +317,7 @@ def conflicts_by_field(*, viewer: Any, subject: Model) -> dict[str, list[Conflic
     return result
 
 
-# -- fact-drift alerts ---------------------------------------------------------------------------
+# -- fact-drift alerts ------------
 
 
 def alert_list(*, viewer: Any, status: str | None = None) -> QuerySet[FactAlert]:

@@ -55,7 +55,7 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
         .filter(pk__in=wanted, status=expected_status)
         .values_list("pk", "content_type_id", "object_id")
     )
-    ids = [pk for pk, _, _ in rows]
+    ids = sorted(pk for pk, _, _ in rows)
     now = timezone.now()
     update: dict[str, Any] = {"status": status, "reviewed_by": user, "reviewed_at": now,
                               "updated_at": now}

@@ -1,0 +1,57 @@
+"""How claim values read in the admin, on pages and in API ``display`` fields:
+"about 25,000", "10 June 2026", "June 2026", "alibaba, qwen-lab", "1.8 × february-2026-cluster".
+Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from incidents.provenance.consensus import parse_date
+
+QUALIFIER_WORDS = {
+    "exact": "",
+    "about": "about",
+    "nearly": "nearly",
+    "more_than": "more than",
+    "at_least": "at least",
+    "up_to": "up to",
+}
+
+SET_QUALIFIER_WORDS = {"at_least": "including", "more_than": "including", "up_to": "among"}
+
+
+def format_number(value: Any) -> str:
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,f}".rstrip("0").rstrip(".")
+
+
+def format_date(value: Any, precision: str = "day") -> str:
+    day = parse_date(value)
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return day.strftime("%B %Y")
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def describe_value(kind: str, value: Any, qualifier: str = "exact", precision: str = "") -> str:
+    """A claim's value as a person would write it."""
+    if value is None:
+        return "—"
+    if kind == "date":
+        return format_date(value, precision or "day")
+    if kind == "set":
+        members = ", ".join(value)
+        word = SET_QUALIFIER_WORDS.get(qualifier, "")
+        return f"{word} {members}".strip()
+    if isinstance(value, dict):  # a ratio: {"of": slug, "ratio": n}
+        text = f"{format_number(value.get('ratio'))} × {value.get('of')}"
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        text = format_number(value)
+    else:
+        text = str(value)
+    word = QUALIFIER_WORDS.get(qualifier, qualifier)
+    return f"{word} {text}".strip()

@@ -33,7 +33,8 @@ class ReviewResult:
 
 @transaction.atomic
 def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
-                  expected_status: str = ClaimStatus.PENDING, note: str = "") -> ReviewResult:
+                  expected_status: str = ClaimStatus.PENDING, note: str = "",
+                  viewer: Any = None) -> ReviewResult:
     """Set ``status`` (accepted / rejected) on the claims ``claim_ids`` and record who did.
 
     Compare-and-swap: only claims the reviewer may see (TLP) and still in
@@ -42,7 +43,8 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
     the same claim never both succeed. In the same transaction the shown figures of every
     record concerned are refreshed (``facts_refresh``), which also records fact-drift
     alerts for cited figures; conflicts are computed from claims, so they follow at once.
-    Idempotent: repeating a review skips everything and changes nothing.
+    Idempotent: repeating a review skips everything and changes nothing. ``viewer``
+    (default: ``user``) is whose clearance applies, e.g. the API token used.
     """
     from incidents.provenance.selectors import claims_visible
 
@@ -50,7 +52,7 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
         raise ReviewError(f"status must be one of {', '.join(DECISIONS)}, not {status!r}")
     wanted = sorted({int(pk) for pk in claim_ids})
     rows = list(
-        claims_visible(user)
+        claims_visible(viewer if viewer is not None else user)
         .select_for_update(of=("self",))
         .filter(pk__in=wanted, status=expected_status)
         .values_list("pk", "content_type_id", "object_id")

@@ -17,6 +17,7 @@ for prefix, viewset in VIEWSETS:
     router.register(prefix, viewset, basename=viewset.model._meta.model_name)
 
 urlpatterns: list = [
+    path("", include("kb.api.provenance")),  # claim review, conflicts, checks, alerts
     path("", include(router.urls)),
     path("graph/", GraphView.as_view(), name="api-graph"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,43 @@
+"""The provenance endpoints, fuzzed against their OpenAPI schema with every schemathesis
+check (the API's own run leaves these routes to this module). Same configuration as
+``tests/api/test_schemathesis.py``: the admin's write token on the reference data."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from kb.api.services import api_token_create
+from tests.api.test_schemathesis import MAX_EXAMPLES, schemathesis_config
+
+PROVENANCE_PATHS = (r"^/api/v1/(conflicts|alerts|derived-checks)/"
+                    r"|^/api/v1/claims/(review/|\{id\}/(accept|reject)/)$")
+
+
+@pytest.fixture
+def provenance_schema(request, reference_data, admin_user, settings):
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid  # see tests/api/test_schemathesis.py
+    settings.KB_API_THROTTLE_RATE = "1000000/minute"
+    _, token = api_token_create(user=admin_user, scope="write", clearance="RED",
+                                name="schemathesis provenance")
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/v1/schema/", get_wsgi_application(), config=schemathesis_config(token)
+    )
+    return schema
+
+
+# Filters go on the lazy schema: schemathesis' pytest loader replaces the filters of the
+# schema the fixture returns with its own.
+schema = schemathesis.pytest.from_fixture("provenance_schema").include(
+    path_regex=PROVENANCE_PATHS)
+
+
+@schema.parametrize()
+@hypothesis_settings(deadline=None, suppress_health_check=list(HealthCheck),
+                     max_examples=MAX_EXAMPLES)
+def test_provenance_api_conforms_to_its_schema(case):
+    case.call_and_validate()

@@ -55,3 +55,21 @@ def describe_value(kind: str, value: Any, qualifier: str = "exact", precision: s
         text = str(value)
     word = QUALIFIER_WORDS.get(qualifier, qualifier)
     return f"{word} {text}".strip()
+
+
+def conflict_rows(conflicts: Any) -> list[dict[str, Any]]:
+    """Conflicts ready for a template: each side with its value as a person writes it.
+    ``[{"conflict": Conflict, "sides": [{"side": ConflictSide, "value": str}]}]``."""
+    from incidents.provenance.fields import FIELDS
+
+    rows = []
+    for conflict in conflicts:
+        spec = FIELDS.get(conflict.subject._meta.model_name or "", {}).get(conflict.field)
+        kind = spec.kind if spec else "text"
+        sides = []
+        for side in conflict.sides:
+            value = side.description if side.role == "figures" else describe_value(
+                kind, side.value, side.detail, side.detail)
+            sides.append({"side": side, "value": value})
+        rows.append({"conflict": conflict, "sides": sides})
+    return rows

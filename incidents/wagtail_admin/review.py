@@ -28,7 +28,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 
 from incidents.models import AlertStatus, Claim, ClaimStatus, Incident, Source
-from incidents.provenance.display import describe_value
+from incidents.provenance.display import conflict_rows, describe_value
 from incidents.provenance.evidence import find_quote
 from incidents.provenance.fields import FIELDS
 from incidents.provenance.selectors import (
@@ -211,19 +211,7 @@ class ConflictsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Template
         incident = None
         if self.request.GET.get("incident"):
             incident = incidents.filter(slug=self.request.GET["incident"]).first()
-        conflicts = conflict_list(viewer=viewer, incident=incident)
-        rows = []
-        for conflict in conflicts:
-            model_name = conflict.subject._meta.model_name
-            kind = field_kind(model_name, conflict.field)
-            sides = []
-            for side in conflict.sides:
-                if side.role == "figures":
-                    value = side.description
-                else:
-                    value = describe_value(kind, side.value, side.detail, side.detail)
-                sides.append({"side": side, "value": value})
-            rows.append({"conflict": conflict, "sides": sides})
+        rows = conflict_rows(conflict_list(viewer=viewer, incident=incident))
         context.update(rows=rows, incidents=incidents, incident=incident)
         return context
 

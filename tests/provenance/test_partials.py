@@ -1,0 +1,35 @@
+"""The public partials the incident page includes: conflicts and derived checks, each
+figure traced to its sources and quoted spans."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import render_to_string
+
+from incidents.models import Incident
+from incidents.provenance.display import conflict_rows
+from incidents.provenance.selectors import campaign_derived_checks, conflict_list
+
+pytestmark = pytest.mark.django_db
+
+
+def test_conflicts_partial_names_sides_sources_and_quotes(reference_data, admin_user):
+    incident = Incident.objects.get(slug="alibaba-qwen-2026")
+    html = render_to_string("incidents/review/_conflicts.html", {
+        "conflict_rows": conflict_rows(conflict_list(viewer=admin_user, incident=incident)),
+    })
+    assert html.count('<article class="conflict disagreement"') == 2
+    assert "10 June 2026" in html and "10 June 2025" in html
+    assert "<q>a letter dated 10 June 2025</q>" in html
+    assert "DeepSeek, Moonshot AI, and MiniMax also participated in the operation" in html
+    assert 'href="https://www.cnbc.com/2026/06/24/anthropic-alibaba-distillation-campaign.html"' \
+        in html
+
+
+def test_derived_checks_partial(alibaba, admin_user):
+    html = render_to_string("incidents/review/_derived_checks.html", {
+        "checks": campaign_derived_checks(viewer=admin_user, campaign=alibaba),
+    })
+    assert html.count('class="derived consistent"') == 4
+    assert "<q>80% larger by exchange volume than the combined" in html
+    assert "28,800,000 ÷ 16,000,000 = 1.8" in html

@@ -1,3 +1,464 @@
-"""Snippet viewsets for every domain model (filled in by the admin work)."""
+"""Snippet viewsets for every domain model, grouped into admin menus.
 
-VIEWSETS: list = []
+Editing goes through Wagtail's own create / edit actions: they run the model's
+``full_clean`` (the same validation the services run, so the messages match), save a
+revision for models with ``RevisionMixin`` and write the log entries the history view
+shows. ``incidents/wagtail_hooks.py`` registers each entry of ``VIEWSETS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from incidents.models import (
+    Account,
+    AccountCluster,
+    Actor,
+    Campaign,
+    Capability,
+    Claim,
+    Clearance,
+    Coverage,
+    Event,
+    ExchangeVolume,
+    Incident,
+    Letter,
+    Relationship,
+    Source,
+    Technique,
+)
+from incidents.wagtail_admin.base import JSON_TEXTAREA, DomainViewSet, count_column, filter_set
+from incidents.wagtail_admin.forms import (
+    ClaimAdminForm,
+    ClaimCopyView,
+    ClaimCreateView,
+    ClaimEditView,
+    ClaimInspectView,
+    RelationshipAdminForm,
+)
+
+MARKING = FieldPanel("marking")
+
+# --- Knowledge base ------------------------------------------------------------------
+
+
+class IncidentViewSet(DomainViewSet):
+    model = Incident
+    icon = "warning"
+    list_display = [
+        "title",
+        "status",
+        "disclosed_on",
+        "target_provider",
+        "marking",
+        UpdatedAtColumn(),
+    ]
+    list_select_related = ("target_provider",)
+    filterset_class = filter_set(
+        Incident, ["status", "marking", "target_provider"], periods=("disclosed_on",)
+    )
+    search_fields = ["title", "slug", "summary"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("status"), MARKING]),
+        FieldRowPanel([FieldPanel("target_provider"), FieldPanel("target_system")]),
+        FieldRowPanel([FieldPanel("disclosed_on"), FieldPanel("disclosed_precision")]),
+        FieldPanel("summary"),
+    ]
+
+
+class CampaignViewSet(DomainViewSet):
+    model = Campaign
+    icon = "crosshairs"
+    list_display = [
+        "name",
+        "incident",
+        "parent",
+        "start_date",
+        "end_date",
+        count_column("exchanges", "exchanges_qualifier", "Exchanges"),
+        count_column("accounts", "accounts_qualifier", "Accounts"),
+        "marking",
+    ]
+    list_select_related = ("incident", "parent")
+    filterset_class = filter_set(
+        Campaign,
+        ["incident", "parent", "operators", "capabilities", "techniques", "marking"],
+        periods=("start_date", "end_date"),
+    )
+    search_fields = ["name", "slug", "description"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("incident"), FieldPanel("parent")]),
+        FieldPanel("operators"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("start_precision")]),
+                FieldRowPanel([FieldPanel("end_date"), FieldPanel("end_precision")]),
+                FieldRowPanel([FieldPanel("exchanges"), FieldPanel("exchanges_qualifier")]),
+                FieldRowPanel([FieldPanel("accounts"), FieldPanel("accounts_qualifier")]),
+            ],
+            heading="Period and figures",
+            help_text="Shown values. Once a figure has accepted claims, their consensus "
+            "replaces what is typed here; add a claim to change it for good.",
+        ),
+        FieldPanel("capabilities", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("techniques", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("description"),
+        MARKING,
+    ]
+
+
+class ActorViewSet(DomainViewSet):
+    model = Actor
+    icon = "user"
+    list_display = ["name", "kind", "country", "parent", "region", "marking", UpdatedAtColumn()]
+    list_select_related = ("parent",)
+    list_filter = ["kind", "country", "region", "language", "marking"]
+    search_fields = ["name", "slug", "aliases", "description", "country"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("parent")]),
+        FieldPanel("aliases", widget=JSON_TEXTAREA),
+        FieldPanel("external_ids", widget=JSON_TEXTAREA),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("region"), FieldPanel("language")]),
+        FieldPanel("url"),
+        FieldPanel("description"),
+        MARKING,
+    ]
+
+
+class LetterViewSet(DomainViewSet):
+    model = Letter
+    icon = "mail"
+    list_display = ["subject", "sender", "date", "status", "sent_on", "marking", UpdatedAtColumn()]
+    list_select_related = ("sender",)
+    filterset_class = filter_set(
+        Letter, ["status", "sender", "recipients", "incidents", "marking"], periods=("date",)
+    )
+    search_fields = ["subject", "slug", "body"]
+    panels = [
+        FieldPanel("subject"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("sender"), FieldPanel("status")]),
+        FieldPanel("recipients"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("date_precision"), FieldPanel("sent_on")]),
+        FieldPanel("incidents"),
+        FieldPanel("body"),
+        MARKING,
+    ]
+
+
+class CoverageViewSet(DomainViewSet):
+    model = Coverage
+    icon = "globe"
+    list_display = ["title", "outlet", "published_on", "region", "lens", "marking"]
+    list_select_related = ("outlet",)
+    filterset_class = filter_set(
+        Coverage,
+        ["outlet", "region", "language", "incidents", "marking"],
+        periods=("published_on",),
+    )
+    search_fields = ["title", "url", "summary", "lens", "quotes"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("url"),
+        FieldRowPanel([FieldPanel("outlet"), FieldPanel("published_on")]),
+        FieldRowPanel([FieldPanel("region"), FieldPanel("language"), FieldPanel("lens")]),
+        FieldPanel("incidents"),
+        FieldPanel("summary"),
+        FieldPanel("quotes", widget=JSON_TEXTAREA),
+        FieldPanel("content_hash"),
+        MARKING,
+    ]
+
+
+class EventViewSet(DomainViewSet):
+    model = Event
+    icon = "date"
+    list_display = ["title", "kind", "date", "value", "unit", "marking"]
+    filterset_class = filter_set(
+        Event, ["kind", "incidents", "actors", "marking"], periods=("date",)
+    )
+    search_fields = ["title", "slug", "description"]
+    # Events derived from a campaign, letter or coverage item are rewritten from it;
+    # where they came from is shown in the inspect view, not edited.
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("date"), FieldPanel("precision")]),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("unit")]),
+        FieldPanel("incidents"),
+        FieldPanel("actors"),
+        FieldPanel("description"),
+        MARKING,
+    ]
+
+
+# --- Evidence ------------------------------------------------------------------------
+
+
+class SourceViewSet(DomainViewSet):
+    model = Source
+    icon = "doc-full"
+    list_display = ["title", "kind", "publisher", "published_on", "reliability", "marking"]
+    list_select_related = ("publisher",)
+    filterset_class = filter_set(
+        Source, ["kind", "reliability", "publisher", "marking"], periods=("published_on",)
+    )
+    search_fields = ["title", "key", "url", "text"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("key"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("reliability")]),
+        FieldPanel("url"),
+        FieldRowPanel([FieldPanel("publisher"), FieldPanel("published_on")]),
+        FieldRowPanel([FieldPanel("coverage"), FieldPanel("letter")]),
+        FieldPanel("text"),
+        FieldRowPanel([FieldPanel("sha256"), FieldPanel("retrieved_at")]),
+        MARKING,
+    ]
+
+
+class ClaimViewSet(DomainViewSet):
+    model = Claim
+    icon = "openquote"
+    add_view_class = ClaimCreateView
+    edit_view_class = ClaimEditView
+    copy_view_class = ClaimCopyView
+    inspect_view_class = ClaimInspectView
+    list_display = [
+        "__str__",
+        Column("subject", label="Subject"),
+        "status",
+        "qualifier",
+        "credibility",
+        "marking",
+        UpdatedAtColumn(),
+    ]
+    list_select_related = ("source", "content_type")
+    list_filter = ["status", "kind", "field", "content_type", "qualifier", "source", "marking"]
+    search_fields = ["field", "quote", "note", "source__title"]
+    inspect_view_fields_exclude = ["fingerprint"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("content_type"), FieldPanel("object_id")], heading="Subject"),
+            FieldRowPanel([FieldPanel("field"), FieldPanel("kind")]),
+            FieldPanel(
+                "value",
+                widget=JSON_TEXTAREA,
+                help_text="JSON: a number, an ISO date in quotes, or a list of slugs.",
+            ),
+            FieldRowPanel([FieldPanel("qualifier"), FieldPanel("precision")]),
+            FieldPanel("source"),
+            FieldPanel("quote"),
+            FieldRowPanel(
+                [FieldPanel("status"), FieldPanel("credibility")],
+                help_text="Claims are usually accepted or rejected in the review queue "
+                "(Provenance menu); a change of status here records you as the reviewer.",
+            ),
+            FieldPanel("note"),
+            MARKING,
+        ],
+        base_form_class=ClaimAdminForm,
+    )
+
+    def get_queryset(self, request: Any) -> QuerySet[Claim]:
+        return Claim.objects.select_related(*self.list_select_related).prefetch_related("subject")
+
+
+class RelationshipViewSet(DomainViewSet):
+    model = Relationship
+    icon = "link"
+    list_display = ["__str__", "kind", "start_date", "end_date", "marking", UpdatedAtColumn()]
+    list_select_related = ("subject", "object_actor", "object_incident")
+    filterset_class = filter_set(
+        Relationship,
+        ["kind", "subject", "object_actor", "object_incident", "marking"],
+        periods=("start_date",),
+    )
+    search_fields = ["subject__name", "object_actor__name", "object_incident__title", "description"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("subject"), FieldPanel("kind")]),
+            FieldRowPanel(
+                [FieldPanel("object_actor"), FieldPanel("object_incident")],
+                heading="Object",
+                help_text="Exactly one: an actor or an incident.",
+            ),
+            FieldRowPanel(
+                [FieldPanel("start_date"), FieldPanel("end_date"), FieldPanel("precision")]
+            ),
+            FieldPanel("sources"),
+            FieldPanel("description"),
+            MARKING,
+        ],
+        base_form_class=RelationshipAdminForm,
+    )
+
+
+# --- Figures -------------------------------------------------------------------------
+
+
+class AccountClusterViewSet(DomainViewSet):
+    model = AccountCluster
+    icon = "group"
+    list_display = [
+        "label",
+        "campaign",
+        count_column("count", "qualifier", "Accounts"),
+        "first_seen",
+        "last_seen",
+        "marking",
+    ]
+    list_select_related = ("campaign",)
+    filterset_class = filter_set(
+        AccountCluster, ["campaign", "qualifier", "marking"], periods=("first_seen",)
+    )
+    search_fields = ["label", "campaign__name", "detection_signals"]
+    panels = [
+        FieldRowPanel([FieldPanel("label"), FieldPanel("campaign")]),
+        FieldRowPanel([FieldPanel("count"), FieldPanel("qualifier")]),
+        FieldPanel("detection_signals", widget=JSON_TEXTAREA),
+        FieldRowPanel([FieldPanel("first_seen"), FieldPanel("last_seen")]),
+        MARKING,
+    ]
+
+
+class AccountViewSet(DomainViewSet):
+    model = Account
+    icon = "key"
+    copy_view_enabled = False  # the hash is unique: a copy could never be saved as is
+    list_display = ["__str__", "cluster", "created_on", "banned_on", "marking"]
+    list_select_related = ("cluster__campaign",)
+    filterset_class = filter_set(Account, ["cluster", "marking"], periods=("banned_on",))
+    search_fields = ["external_id_hash", "cluster__label"]
+    panels = [
+        FieldPanel("external_id_hash"),
+        FieldPanel("cluster"),
+        FieldRowPanel([FieldPanel("created_on"), FieldPanel("banned_on")]),
+        MARKING,
+    ]
+
+
+class ExchangeVolumeViewSet(DomainViewSet):
+    model = ExchangeVolume
+    icon = "decimal"
+    list_display = [
+        "__str__",
+        "campaign",
+        count_column("count", "qualifier", "Exchanges"),
+        "granularity",
+        "period_start",
+        "period_end",
+        "marking",
+    ]
+    list_select_related = ("campaign",)
+    filterset_class = filter_set(
+        ExchangeVolume,
+        ["campaign", "granularity", "capability", "account_cluster", "marking"],
+        periods=("period_start",),
+    )
+    search_fields = ["campaign__name", "campaign__slug"]
+    panels = [
+        FieldPanel("campaign"),
+        FieldRowPanel([FieldPanel("count"), FieldPanel("qualifier"), FieldPanel("granularity")]),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        FieldRowPanel([FieldPanel("capability"), FieldPanel("account_cluster")]),
+        MARKING,
+    ]
+
+
+# --- Vocabularies and access ---------------------------------------------------------
+
+
+class VocabularyViewSet(DomainViewSet):
+    """Capabilities and techniques: small named lists with an optional external id."""
+
+    list_display = ["name", "slug", "external_id", "marking", UpdatedAtColumn()]
+    list_filter = ["marking"]
+    search_fields = ["name", "slug", "description", "external_id"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("external_id"),
+        FieldPanel("description"),
+        MARKING,
+    ]
+
+
+class CapabilityViewSet(VocabularyViewSet):
+    model = Capability
+    icon = "tasks"
+
+
+class TechniqueViewSet(VocabularyViewSet):
+    model = Technique
+    icon = "cogs"
+
+
+class ClearanceViewSet(DomainViewSet):
+    """Who may see which markings; kept with Wagtail's own user settings."""
+
+    model = Clearance
+    icon = "lock"
+    add_to_settings_menu = True
+    copy_view_enabled = False  # one clearance per user
+    list_display = ["user", "level"]
+    list_select_related = ("user",)
+    list_filter = ["level"]
+    search_fields = ["user__username", "user__email"]
+    panels = [FieldPanel("user"), FieldPanel("level")]
+
+
+class KnowledgeBaseGroup(SnippetViewSetGroup):
+    menu_label = "Knowledge base"
+    menu_icon = "folder-open-inverse"
+    menu_order = 200
+    items = (
+        IncidentViewSet,
+        CampaignViewSet,
+        ActorViewSet,
+        LetterViewSet,
+        CoverageViewSet,
+        EventViewSet,
+    )
+
+
+class EvidenceGroup(SnippetViewSetGroup):
+    menu_label = "Evidence"
+    menu_icon = "openquote"
+    menu_order = 210
+    items = (SourceViewSet, ClaimViewSet, RelationshipViewSet)
+
+
+class FiguresGroup(SnippetViewSetGroup):
+    menu_label = "Figures"
+    menu_icon = "decimal"
+    menu_order = 220
+    items = (AccountClusterViewSet, AccountViewSet, ExchangeVolumeViewSet)
+
+
+class VocabulariesGroup(SnippetViewSetGroup):
+    menu_label = "Vocabularies"
+    menu_icon = "tag"
+    menu_order = 230
+    items = (CapabilityViewSet, TechniqueViewSet)
+
+
+VIEWSETS: list = [
+    KnowledgeBaseGroup,
+    EvidenceGroup,
+    FiguresGroup,
+    VocabulariesGroup,
+    ClearanceViewSet,
+]

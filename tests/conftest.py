@@ -16,6 +16,8 @@ def _isolated_data_dir(settings, tmp_path):
     settings.KB_SEARCH_INDEX_DIR = tmp_path / "data" / "index"
     settings.MEDIA_ROOT = tmp_path / "data" / "media"
     settings.KB_DATA_DIR.mkdir(parents=True)
+    # Hashing test passwords with PBKDF2 costs ~0.4 s a user; tests don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.KB_DATA_DIR
 
 

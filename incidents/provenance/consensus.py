@@ -94,10 +94,9 @@ def rounding_unit(value: Decimal) -> Decimal:
     if value == 0:
         return Decimal(1)
     value = abs(value)
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    if value >= 10:
-        exponent = min(exponent, value.adjusted() - 1)
+    stated = value.normalize().as_tuple().exponent
+    assert isinstance(stated, int)  # finite numbers only
+    exponent = min(stated, value.adjusted() - 1) if value >= 10 else stated
     return Decimal(1).scaleb(exponent)
 
 

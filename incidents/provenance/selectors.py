@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -294,19 +295,28 @@ def conflict_list(*, viewer: Any, incident: Incident | None = None,
     conflicts: list[Conflict] = []
     for group in grouped.values():
         record = group[0].subject
-        specs = FIELDS.get(record._meta.model_name, {})
+        assert record is not None  # claims without a visible subject were dropped above
+        specs = FIELDS.get(record._meta.model_name or "", {})
         conflicts.extend(subject_conflicts(
             subject=record,
             subject_key=subject_key(record),
             subject_label=str(record),
             claims=group,
-            kind_of=lambda f, specs=specs: specs[f].kind if f in specs else "text",
-            label_of=lambda f, specs=specs: (specs[f].label or f) if f in specs else f,
+            kind_of=partial(_kind_of, specs),
+            label_of=partial(_label_of, specs),
             checks=[by_claim_object[id(c)] for c in group if id(c) in by_claim_object],
         ))
     if kind:
         conflicts = [c for c in conflicts if c.kind == kind]
     return conflicts
+
+
+def _kind_of(specs: dict[str, Any], field: str) -> str:
+    return specs[field].kind if field in specs else "text"
+
+
+def _label_of(specs: dict[str, Any], field: str) -> str:
+    return (specs[field].label or field) if field in specs else field
 
 
 def conflicts_by_field(*, viewer: Any, subject: Model) -> dict[str, list[Conflict]]:

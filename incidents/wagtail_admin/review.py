@@ -169,9 +169,9 @@ class ReviewDecisionView(PermissionRequiredMixin, View):
             messages.error(request, "Choose at least one claim and accept or reject.")
             return HttpResponseRedirect(back)
         by_expected: dict[str, list[int]] = {}
-        for pk in claim_ids:
-            expected = request.POST.get(f"expected_{pk}", ClaimStatus.PENDING)
-            by_expected.setdefault(expected, []).append(pk)
+        for claim_id in claim_ids:
+            expected = request.POST.get(f"expected_{claim_id}", ClaimStatus.PENDING)
+            by_expected.setdefault(expected, []).append(claim_id)
         reviewed: list[int] = []
         skipped: list[int] = []
         changed: dict[str, list[str]] = {}

@@ -65,7 +65,7 @@ class MethodCheckedFirst:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method not in self.allowed_methods:  # type: ignore[attr-defined]
-            raise MethodNotAllowed(request.method)
+            raise MethodNotAllowed(request.method or "")
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
@@ -167,7 +167,7 @@ class ConflictSerializer(serializers.Serializer):
     subject = serializers.CharField(source="subject_key")
     subject_label = serializers.SerializerMethodField()
     field = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     explanation = serializers.CharField()
     sides = serializers.SerializerMethodField()
 
@@ -207,14 +207,14 @@ class RangeSerializer(serializers.Serializer):
 
 
 class ReadingSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.FloatField()
     formula = serializers.CharField()
 
 
 class InputSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.JSONField()
     detail = serializers.CharField(allow_blank=True)
     sources = ClaimSourceSerializer(many=True)
@@ -232,7 +232,7 @@ class DerivedCheckSerializer(serializers.Serializer):
     value = serializers.JSONField(source="claim.value")
     qualifier = serializers.CharField(source="claim.qualifier")
     display = serializers.SerializerMethodField()
-    source = serializers.CharField(source="claim.source.key")
+    source = serializers.CharField(source="claim.source.key")  # type: ignore[assignment]
     quote = serializers.CharField(source="claim.quote")
     verdict = serializers.ChoiceField(
         choices=["consistent", "within_uncertainty", "inconsistent", "unknown"],
@@ -292,7 +292,8 @@ class AlertSerializer(serializers.ModelSerializer):
     cited = serializers.SerializerMethodField()
     current = serializers.SerializerMethodField()
     issued_at = serializers.DateTimeField(source="citation.issued_at")
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
 
     class Meta:
         model = FactAlert
@@ -421,7 +422,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
 def _subject(key: str, viewer: Any) -> Any:
     model_name, _, slug = key.partition(":")
     model = SUBJECT_MODELS[model_name]
-    return subject_lookup(visible(model.objects.all(), viewer), slug).first()
+    return subject_lookup(visible(model._default_manager.all(), viewer), slug).first()
 
 
 class ConflictListView(MethodCheckedFirst, NoNulQueryMixin, generics.ListAPIView):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -24,10 +26,16 @@ def provenance_schema(request, reference_data, admin_user, settings):
     settings.KB_API_THROTTLE_RATE = "1000000/minute"
     _, token = api_token_create(user=admin_user, scope="write", clearance="RED",
                                 name="schemathesis provenance")
-    schema = schemathesis.openapi.from_wsgi(
+    # Requests go straight to the WSGI app, not through Django's test client, so Django
+    # would close the test's database connection after each one (on PostgreSQL the next
+    # query then fails). Do what the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi(
         "/api/v1/schema/", get_wsgi_application(), config=schemathesis_config(token)
     )
-    return schema
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 # Filters go on the lazy schema: schemathesis' pytest loader replaces the filters of the

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -54,6 +56,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with another record (a unique key or a "
                        "constraint); reload and try again.")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
     if isinstance(exc, DjangoValidationError):
         detail = (exc.message_dict if hasattr(exc, "error_dict")
                   else {NON_FIELD_ERRORS: exc.messages})

@@ -7,10 +7,15 @@ are a 400 that names the parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters as df
+from django import forms
 from django.db.models import Q, QuerySet
+from django_filters import fields as df_fields
+from django_filters import widgets as df_widgets
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -71,6 +76,47 @@ class StrictOrderingFilter(filters.OrderingFilter):
 
 class SearchFilter(filters.SearchFilter):
     search_description = "Words to find in the record's names and texts (all must match)."
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(df.NumberFilter):
+    """A record id: a whole number that fits a database integer (else a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class _InRangeIsoDateTimeField(df_fields.IsoDateTimeField):
+    """An ISO 8601 date-time, clamped to what UTC can hold: 0001-01-01T00:00+13:00 is
+    valid input but earlier than any UTC date-time, so it stands for the earliest."""
+
+    def to_python(self, value: Any) -> Any:
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                result.astimezone(dt.UTC)
+            except (OverflowError, ValueError):
+                edge = dt.datetime.min if result.year < 5000 else dt.datetime.max
+                return edge.replace(tzinfo=dt.UTC)
+        return result
+
+
+class _InRangeIsoDateTimeRangeField(df_fields.RangeField):
+    widget = df_widgets.DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = (_InRangeIsoDateTimeField(), _InRangeIsoDateTimeField())
+        super().__init__(fields, *args, **kwargs)
+
+
+class DateTimeRangeFilter(df.IsoDateTimeFromToRangeFilter):
+    """``<name>_after`` / ``<name>_before`` as ISO 8601 date-times."""
+
+    field_class = _InRangeIsoDateTimeRangeField
 
 
 def _slug_filter(field_name: str, help_text: str) -> df.CharFilter:
@@ -161,10 +207,10 @@ class AccountClusterFilter(df.FilterSet):
 
 
 class AccountFilter(df.FilterSet):
-    cluster = df.NumberFilter(field_name="cluster_id", label="Id of the account cluster.")
+    cluster = IdFilter(field_name="cluster_id", label="Id of the account cluster.")
     campaign = _slug_filter("cluster__campaign__slug", "Slug of the campaign.")
-    created_on = df.IsoDateTimeFromToRangeFilter()
-    banned_on = df.IsoDateTimeFromToRangeFilter()
+    created_on = DateTimeRangeFilter()
+    banned_on = DateTimeRangeFilter()
     banned = df.ChoiceFilter(method="filter_banned", choices=[("yes", "yes"), ("no", "no")],
                              label="Only banned (yes) or not banned (no) accounts.")
 

@@ -27,4 +27,4 @@ urlpatterns: list = [
 ]
 
 # Keep this last: any other path under /api/v1/ gets a JSON 404, not an HTML page.
-urlpatterns.append(re_path(r"^.*$", not_found, name="api-not-found"))
+urlpatterns.append(re_path(r"^", not_found, name="api-not-found"))

@@ -79,7 +79,7 @@ def test_cluster_figures_roll_up_when_it_has_none(reference_data, admin_api):
     ("alibaba-qwen", "2 to 10"),
     ("alibaba-qwen,alibaba-qwen", "only once"),
     (",".join(f"c{i}" for i in range(11)), "2 to 10"),
-    ("", "Required"),
+    ("", "empty"),
     ("alibaba-qwen,not a slug", "Not a slug"),
 ])
 def test_compare_rejects_bad_selections_with_a_reason(reference_data, admin_api, ids, reason):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers
+from rest_framework import relations, serializers
 
 from incidents.models import MARKING_ORDER, Marking
 from incidents.selectors import clearance_for, visible
@@ -30,8 +30,19 @@ class VisibleSlugRelatedField(serializers.SlugRelatedField):
             return queryset
         return visible(queryset, _viewer(context))
 
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> StrictManyRelatedField:
+        # DRF's many_init, with a list field that accepts only lists.
+        list_kwargs = {k: v for k, v in kwargs.items() if k in relations.MANY_RELATION_KWARGS}
+        return StrictManyRelatedField(child_relation=cls(*args, **kwargs), **list_kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":  # DRF would read "" as null; an empty key is a mistake
+            self.fail("invalid")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or data == "":
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -44,6 +55,60 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+class StrictTypeMixin:
+    """JSON types as the schema states them: DRF would take 5 for "5" and "5" for 5."""
+
+    accepted_types: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, self.accepted_types):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(StrictTypeMixin, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StrictTypeMixin, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictTypeMixin, serializers.URLField):
+    pass
+
+
+class StrictEmailField(StrictTypeMixin, serializers.EmailField):
+    pass
+
+
+class StrictIntegerField(StrictTypeMixin, serializers.IntegerField):
+    accepted_types = (int,)
+
+
+class StrictDecimalField(StrictTypeMixin, serializers.DecimalField):
+    accepted_types = (int, float)
+
+
+STRICT_FIELDS: dict[type, type] = {
+    serializers.CharField: StrictCharField,
+    serializers.SlugField: StrictSlugField,
+    serializers.URLField: StrictURLField,
+    serializers.EmailField: StrictEmailField,
+    serializers.IntegerField: StrictIntegerField,
+    serializers.DecimalField: StrictDecimalField,
+}
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list, and only a list (DRF would take {} for [])."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class CleanJSONField(serializers.JSONField):
@@ -59,6 +124,11 @@ class CleanJSONField(serializers.JSONField):
 class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference by id to a record the viewer may see."""
 
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         root = self.root if self.parent is not None else self
@@ -71,7 +141,9 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 def string_list(**kwargs: Any) -> serializers.ListField:
     """A list of short texts (aliases, quotes, detection signals)."""
     kwargs.setdefault("required", False)
-    return serializers.ListField(child=serializers.CharField(max_length=2000), **kwargs)
+    return serializers.ListField(
+        child=StrictCharField(max_length=2000, trim_whitespace=False), **kwargs
+    )
 
 
 class EntitySerializer(serializers.ModelSerializer):
@@ -83,6 +155,10 @@ class EntitySerializer(serializers.ModelSerializer):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if issubclass(field_class, serializers.JSONField):
             field_class = CleanJSONField
+        field_class = STRICT_FIELDS.get(field_class, field_class)
+        if issubclass(field_class, serializers.CharField):
+            # Stored as sent: trimming would let a too-long value pass its maxLength.
+            kwargs["trim_whitespace"] = False
         return field_class, kwargs
 
     def validate_marking(self, value: str) -> str:

@@ -32,7 +32,12 @@ from incidents.provenance.fields import FIELDS
 from incidents.selectors import visible
 from incidents.services.facts import claim_upsert, facts_refresh
 from incidents.services.records import record_update
-from kb.api.serializers.base import CleanJSONField, EntitySerializer, _viewer
+from kb.api.serializers.base import (
+    CleanJSONField,
+    EntitySerializer,
+    StrictIntegerField,
+    _viewer,
+)
 from kb.api.serializers.entities import COMMON, READ_ONLY, slug_ref
 
 SUBJECT_MODELS: dict[str, type[models.Model]] = {
@@ -99,12 +104,13 @@ class ClaimSerializer(EntitySerializer):
         choices=[("", "none"), *DatePrecision.choices], default="", required=False
     )
     kind = serializers.ChoiceField(choices=ClaimKind.choices, default=ClaimKind.FACT)
-    credibility = serializers.IntegerField(min_value=1, max_value=6, default=6)
+    credibility = StrictIntegerField(min_value=1, max_value=6, default=6)
     marking = serializers.ChoiceField(
         choices=Claim._meta.get_field("marking").choices, required=False,
         help_text="Defaults to the source's marking.",
     )
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                               allow_null=True)
 
     class Meta:
         model = Claim

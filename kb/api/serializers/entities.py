@@ -25,6 +25,9 @@ from incidents.models import (
 )
 from kb.api.serializers.base import (
     EntitySerializer,
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
     VisiblePrimaryKeyRelatedField,
     VisibleSlugRelatedField,
     string_list,
@@ -49,7 +52,7 @@ def count_figure(claim_field: str, *, required: bool = False, allow_null: bool =
                  help_text: str = "") -> FigureField:
     return FigureField(
         kind="count", claim_field=claim_field,
-        inner=serializers.IntegerField(
+        inner=StrictIntegerField(
             min_value=0, max_value=2**63 - 1, allow_null=allow_null, required=required
         ),
         help_text=help_text,
@@ -76,7 +79,7 @@ class ActorSerializer(EntitySerializer):
     parent = slug_ref(Actor)
     aliases = string_list()
     external_ids = serializers.DictField(
-        child=serializers.CharField(max_length=200), required=False,
+        child=StrictCharField(max_length=200, trim_whitespace=False), required=False,
         help_text='Identifiers elsewhere, e.g. {"bioguide": "S001184"}.',
     )
 
@@ -243,7 +246,7 @@ class EventSerializer(EntitySerializer):
     precision = precision_field()
     value = FigureField(
         kind="number", claim_field="value",
-        inner=serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True,
+        inner=StrictDecimalField(max_digits=20, decimal_places=4, allow_null=True,
                                        required=False, coerce_to_string=False),
         help_text="A measured value, e.g. -4.9 for a 4.9 % share fall (a figure).",
     )

@@ -7,12 +7,14 @@ import hashlib
 import json
 from typing import Any
 
+import django_filters as df
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -74,13 +76,58 @@ class NoNulQueryMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        bad = sorted({k for k, values in request.query_params.lists()
+        nul = sorted({k for k, values in request.query_params.lists()
                       for v in [k, *values] if "\x00" in v})
-        if bad:
-            raise ValidationError({name: "May not contain NUL characters." for name in bad})
+        if nul:
+            raise ValidationError({name: "May not contain NUL characters." for name in nul})
 
 
-class EntityViewSet(NoNulQueryMixin, viewsets.ModelViewSet):
+class RequestGuardMixin(NoNulQueryMixin):
+    """Requests malformed in ways DRF would let pass, refused with a 400:
+
+    * query parameters with NUL characters (``NoNulQueryMixin``);
+    * an empty value for a parameter that is not free text (a date, a number, a choice):
+      django-filter would ignore it and answer as if it were absent;
+    * PUT or PATCH without a body.
+
+    Errors are always JSON, even for ``?format=csv``: a client reads them the same way.
+    """
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        if request is not None and not isinstance(
+            getattr(request, "accepted_renderer", None), JSONRenderer | BrowsableAPIRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def free_text_parameters(self) -> set[str]:
+        names = {"search", "ordering"}
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and getattr(self, "filter_backends", None):
+            names |= {name for name, f in filterset_class.base_filters.items()
+                      if type(f) is df.CharFilter}
+        return names
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, (request.method or "").lower(), None) is None:
+            return  # not a method of this endpoint: the 405 comes next
+        free = self.free_text_parameters()
+        empty = sorted(k for k, values in request.query_params.lists()
+                       if k not in free and any(v == "" for v in values))
+        if empty:
+            raise ValidationError({name: "May not be empty; leave it out instead."
+                                   for name in empty})
+        if request.method in {"PUT", "PATCH"} and not int(
+            request.META.get("CONTENT_LENGTH") or 0
+        ):
+            raise ValidationError("A JSON body is required.")
+
+
+class EntityViewSet(RequestGuardMixin, viewsets.ModelViewSet):
     """List, detail, create, update (PUT / PATCH) and delete for one entity."""
 
     model: type[models.Model]
@@ -108,7 +155,8 @@ class EntityViewSet(NoNulQueryMixin, viewsets.ModelViewSet):
 
     def get_renderers(self) -> list[Any]:
         renderers = super().get_renderers()
-        if getattr(self, "action", None) != "list":
+        # CSV for lists only; an unmapped method (action None) still negotiates, then 405s.
+        if getattr(self, "action", None) not in {"list", None}:
             renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
         return renderers
 
@@ -167,9 +215,9 @@ class EntityViewSet(NoNulQueryMixin, viewsets.ModelViewSet):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
             instance = self.locked_object()
-            check_if_match(request, self.current_etag(instance))
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
+            check_if_match(request, self.current_etag(instance))
             instance = serializer.save()
         return self.object_response(self.reload(instance))
 

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +22,7 @@ from incidents.models import Actor
 from incidents.selectors import visible
 from kb.api.authentication import viewer_of
 from kb.api.serializers import crossref as out
-from kb.api.views.base import NoNulQueryMixin
+from kb.api.views.base import RequestGuardMixin
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 
@@ -136,8 +137,10 @@ class IncidentTimelineMixin:
         })
 
 
-class GraphView(NoNulQueryMixin, APIView):
+class GraphView(RequestGuardMixin, APIView):
     """Nodes and typed, dated edges around an actor, incident or campaign."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         summary="The graph around a record",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import drf_spectacular_sidecar
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
 ASSETS_DIR = Path(drf_spectacular_sidecar.__file__).resolve().parent / "static" / (
@@ -21,6 +22,7 @@ def docs_asset(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # a JSON 404 for any method, not the CSRF middleware's HTML 403
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """Any other path under /api/v1/: a JSON 404 like the API's own."""
     return JsonResponse(

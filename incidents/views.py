@@ -8,6 +8,8 @@ from django.shortcuts import render
 
 from incidents import selectors
 from incidents.presentation import FootnoteRegister, campaign_rows
+from incidents.provenance.display import conflict_rows
+from incidents.provenance.selectors import campaign_derived_checks, conflict_list
 
 
 @login_required
@@ -25,12 +27,16 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     notes = FootnoteRegister()
     campaigns = campaign_rows(incident.visible_campaigns, notes)
     events = list(selectors.incident_events(viewer=request.user, incident=incident))
+    for row in campaigns:
+        row["derived_checks"] = campaign_derived_checks(viewer=request.user,
+                                                        campaign=row["campaign"])
     return render(request, "incidents/incident_detail.html", {
         "incident": incident,
         "campaigns": campaigns,
         "events": events,
         "footnotes": notes.entries,
         "chart": exchange_chart(campaigns),
+        "conflict_rows": conflict_rows(conflict_list(viewer=request.user, incident=incident)),
     })
 
 

@@ -165,6 +165,8 @@ KB_SEARCH_BACKEND = env_str("KB_SEARCH_BACKEND", "whoosh")
 if KB_SEARCH_BACKEND not in {"whoosh", "postgres"}:
     raise ImproperlyConfigured(f"KB_SEARCH_BACKEND={KB_SEARCH_BACKEND!r}: use whoosh or postgres")
 KB_SEARCH_INDEX_DIR = Path(env_str("KB_SEARCH_INDEX_DIR", str(KB_DATA_DIR / "index"))).resolve()
+# Seconds an index write waits for the write lock before its task retries with backoff.
+KB_SEARCH_LOCK_TIMEOUT = env_int("KB_SEARCH_LOCK_TIMEOUT", 30)
 
 # --- REST API ------------------------------------------------------------------------
 KB_API_THROTTLE_RATE = env_str("KB_API_THROTTLE_RATE", "1200/minute")
@@ -221,7 +223,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KB_LOG_LEVEL", "INFO")},
-    "loggers": {"whoosh": {"level": "WARNING"}},
+    "loggers": {
+        "whoosh": {"level": "WARNING"},
+        # One INFO line per background task drowns the output of commands.
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

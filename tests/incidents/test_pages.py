@@ -75,3 +75,16 @@ def test_incident_pages_query_count_is_flat(admin_client, reference_data,
         admin_client.get("/")
     with django_assert_max_num_queries(40):
         admin_client.get("/incidents/february-2026-disclosure/")
+
+
+def test_alibaba_page_shows_conflicts_and_derived_checks(admin_client, reference_data):
+    html = admin_client.get("/incidents/alibaba-qwen-2026/").content.decode()
+    assert "Where sources disagree" in html
+    assert "a letter dated 10 June 2025" in html  # the dissenting side, with its quote
+    assert "DeepSeek, Moonshot AI, and MiniMax also participated" in html
+    derived = re.search(r'<section class="derived" data-campaign="alibaba-qwen">.*?</section>',
+                        html, re.S).group(0)
+    assert "a span of 45 days" in derived
+    assert "80% larger" in derived
+    assert derived.count('class="derived consistent"') == 4
+    assert 'class="derived inconsistent"' not in derived

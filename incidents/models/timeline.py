@@ -125,6 +125,9 @@ class Relationship(MarkedModel):
                     | models.Q(object_actor__isnull=True, object_incident__isnull=False)
                 ),
                 name="relationship_exactly_one_object",
+                violation_error_message=(
+                    "A relationship points to exactly one object: an actor or an incident."
+                ),
             )
         ]
 
@@ -134,9 +137,6 @@ class Relationship(MarkedModel):
 
     def clean(self) -> None:
         super().clean()
-        if bool(self.object_actor_id) == bool(self.object_incident_id):
-            raise ValidationError(
-                "A relationship points to exactly one object: an actor or an incident."
-            )
+        # "Exactly one object" is the check constraint's own message (validate_constraints).
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The relationship ends before it starts."})

@@ -45,9 +45,10 @@ class StrictOrderingFilter(filters.OrderingFilter):
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str]:
         raw = request.query_params.get(self.ordering_param)
         allowed = set(self.allowed_fields(view))
-        if raw:
-            fields = [f.strip() for f in raw.split(",") if f.strip()]
-            unknown = [f for f in fields if f.lstrip("-") not in allowed]
+        if raw is not None:
+            # Present but empty (``?ordering=`` or ``a,,b``) is malformed, not "default".
+            fields = [f.strip() for f in raw.split(",")]
+            unknown = [f or "(empty)" for f in fields if f.lstrip("-") not in allowed]
             if unknown:
                 raise ValidationError({self.ordering_param: (
                     f"Unknown ordering field(s) {', '.join(unknown)}; use "
@@ -69,7 +70,10 @@ class StrictOrderingFilter(filters.OrderingFilter):
         return [{
             "name": self.ordering_param, "required": False, "in": "query",
             "description": "Comma-separated fields to order by; prefix - for descending.",
-            "schema": {"type": "array", "items": {"type": "string", "enum": choices}},
+            # An empty list and a list of one empty name serialize alike (``ordering=``),
+            # so the schema asks for at least one name and the filter rejects an empty one.
+            "schema": {"type": "array", "minItems": 1,
+                       "items": {"type": "string", "enum": choices}},
             "style": "form", "explode": False,
         }]
 

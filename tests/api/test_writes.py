@@ -185,7 +185,8 @@ def test_nul_in_query_is_400(db, admin_api):
 
 
 @pytest.mark.parametrize("params", [
-    {"ordering": "nope"}, {"page_size": "0"}, {"page_size": "x"}, {"kind": "planet"},
+    {"ordering": "nope"}, {"ordering": ""}, {"ordering": "name,,slug"},
+    {"page_size": "0"}, {"page_size": "x"}, {"kind": "planet"},
     {"created_on_after": "2026-99-99"},
 ])
 def test_malformed_list_parameters_are_400(db, admin_api, params):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("kb.api.urls")),
     path("", incident_views.incident_list, name="incident-list"),
     path("incidents/<slug:slug>/", incident_views.incident_detail, name="incident-detail"),
+    path("search/", include("kb.search.urls")),
     # Wagtail pages (briefings) come last: they catch every other path.
     path("pages/", include(wagtail_urls)),
 ]

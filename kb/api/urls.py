@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("", include("kb.api.provenance")),  # claim review, conflicts, checks, alerts
     path("", include(router.urls)),
     path("graph/", GraphView.as_view(), name="api-graph"),
+    path("search/", include("kb.api.search")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

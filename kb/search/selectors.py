@@ -1,0 +1,103 @@
+"""Search reads, shared by the site's search page and the API.
+
+Visibility is applied inside the backend's query (the viewer's markings are a filter of
+the search itself), so counts, facets and pages only ever cover what the viewer may see.
+The page of hits is then checked against the database, the source of truth, in one query
+per kind of record on the page: a hit whose row was deleted or re-marked since it was
+indexed is dropped rather than shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from incidents.models import markings_up_to
+from incidents.selectors import clearance_for
+from kb.search.backends import get_backend
+from kb.search.backends.base import (
+    IndexUnavailableError,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+    SortOrder,
+)
+from kb.search.documents import FACETS, PAGE_SOURCE, SOURCES
+from kb.search.query import parse
+
+logger = logging.getLogger("kb.search")
+
+MAX_PAGE_SIZE = 100
+
+
+def search_records(
+    *,
+    viewer: Any,
+    q: str,
+    filters: Mapping[str, Iterable[str]] | None = None,
+    sort: SortOrder = "relevance",
+    page: int = 1,
+    page_size: int = 20,
+    facets: bool = True,
+) -> SearchResults:
+    """Records matching ``q`` (and the exact facet ``filters``) that ``viewer`` may see.
+
+    ``viewer`` is a user or an API token (anything ``clearance_for`` accepts). An empty
+    query without filters matches nothing. When the index is unusable it is reported,
+    a rebuild is queued (run at once in the embedded, eager mode) and the search is tried
+    once more; if it still cannot answer, the results say why in ``unavailable``.
+    """
+    markings = tuple(markings_up_to(clearance_for(viewer)))
+    exact = {name: tuple(v for v in (filters or {}).get(name, ()) if v) for name in FACETS}
+    exact = {name: values for name, values in exact.items() if values}
+    request = SearchRequest(
+        query=parse(q.replace("\x00", "")), markings=markings, filters=exact, sort=sort,
+        page=max(1, page), page_size=min(max(1, page_size), MAX_PAGE_SIZE), facets=facets,
+    )
+    if request.query.is_empty and not exact:
+        return SearchResults.empty()
+    backend = get_backend()
+    try:
+        results = backend.search(request)
+    except IndexUnavailableError as exc:
+        results = _after_rebuild(backend, request, exc)
+    results.hits = _still_visible(results.hits, markings)
+    return results
+
+
+def _after_rebuild(backend: Any, request: SearchRequest, exc: IndexUnavailableError
+                   ) -> SearchResults:
+    from kb.search.tasks import rebuild_index
+
+    logger.error("Search index (%s) unusable: %s. Queueing a rebuild.", backend.name, exc)
+    try:
+        rebuild_index.delay(if_needed=True)
+        return backend.search(request)
+    except IndexUnavailableError:
+        pass
+    except Exception:  # noqa: BLE001 — a broken index must not break the page
+        logger.exception("Search index rebuild failed")
+    return SearchResults.empty(
+        unavailable="The search index is being rebuilt; try again in a minute."
+    )
+
+
+def _still_visible(hits: list[SearchHit], markings: tuple[str, ...]) -> list[SearchHit]:
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for hit in hits:
+        by_source[hit.key.partition(":")[0]].append(hit.object_id)
+    present: set[str] = set()
+    for source, ids in by_source.items():
+        if source == PAGE_SOURCE:
+            from wagtail.models import Page
+
+            rows = Page.objects.live().filter(pk__in=ids).values_list("pk", flat=True)
+        elif source in SOURCES:
+            rows = SOURCES[source].model._default_manager.filter(
+                pk__in=ids, marking__in=markings).values_list("pk", flat=True)
+        else:
+            continue
+        present.update(f"{source}:{pk}" for pk in rows)
+    return [hit for hit in hits if hit.key in present]

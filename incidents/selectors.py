@@ -7,7 +7,7 @@ its callers render in a fixed number of queries (``select_related`` /
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
@@ -23,8 +23,6 @@ from incidents.models import (
     Marking,
     markings_up_to,
 )
-
-M = TypeVar("M", bound=Model)
 
 DEFAULT_CLEARANCE = Marking.GREEN
 
@@ -51,7 +49,7 @@ def clearance_for(viewer: Any) -> str:
         return DEFAULT_CLEARANCE
 
 
-def visible(queryset: QuerySet[M], viewer: Any) -> QuerySet[M]:
+def visible[M: Model](queryset: QuerySet[M], viewer: Any) -> QuerySet[M]:
     """``queryset`` restricted to records the viewer's clearance allows."""
     return queryset.filter(marking__in=markings_up_to(clearance_for(viewer)))
 
@@ -134,7 +132,7 @@ def incident_events(*, viewer: Any, incident: Incident) -> QuerySet[Event]:
     )
 
 
-def get_visible_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
+def get_visible_or_404[M: Model](queryset: QuerySet[M], **lookup: Any) -> M:
     """One record or 404: a record the viewer may not see is indistinguishable from none."""
     try:
         return queryset.get(**lookup)

@@ -4,8 +4,8 @@ from incidents.models.alerts import AlertStatus, FactAlert, FigureCitation
 from incidents.models.base import (
     MARKING_ORDER,
     DatePrecision,
-    Marking,
     MarkedModel,
+    Marking,
     Qualifier,
     markings_up_to,
 )

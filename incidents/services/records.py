@@ -8,12 +8,10 @@ the record's history shows who changed it, whichever door they came in by.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models, transaction
 from wagtail.log_actions import log
-
-M = TypeVar("M", bound=models.Model)
 
 
 def _split(model: type[models.Model], data: Mapping[str, Any]) -> tuple[dict, dict]:
@@ -24,7 +22,9 @@ def _split(model: type[models.Model], data: Mapping[str, Any]) -> tuple[dict, di
 
 
 @transaction.atomic
-def record_create(*, model: type[M], user: Any = None, data: Mapping[str, Any]) -> M:
+def record_create[M: models.Model](
+    *, model: type[M], user: Any = None, data: Mapping[str, Any]
+) -> M:
     """Validate and create one ``model`` row with ``data`` (m2m values: lists of rows or
     ids). Raises ``ValidationError`` naming the field and the reason; stores nothing then."""
     fields, m2m = _split(model, data)
@@ -38,7 +38,7 @@ def record_create(*, model: type[M], user: Any = None, data: Mapping[str, Any]) 
 
 
 @transaction.atomic
-def record_update(*, instance: M, user: Any = None, data: Mapping[str, Any]) -> M:
+def record_update[M: models.Model](*, instance: M, user: Any = None, data: Mapping[str, Any]) -> M:
     """Validate and apply ``data`` to ``instance``; all or nothing."""
     fields, m2m = _split(type(instance), data)
     for name, value in fields.items():

@@ -37,15 +37,14 @@ def _wanted_events(obj: Any) -> dict[str, dict[str, Any]]:
                 "date": date,
                 "precision": obj.date_precision if not obj.sent_on else "day",
             }
-    elif isinstance(obj, Coverage):
-        if obj.published_on:
-            outlet = obj.outlet.name if obj.outlet is not None else "Coverage"
-            wanted["coverage"] = {
-                "title": f"{outlet}: {obj.title}"[:300],
-                "kind": EventKind.COVERAGE,
-                "date": obj.published_on,
-                "precision": "day",
-            }
+    elif isinstance(obj, Coverage) and obj.published_on:
+        outlet = obj.outlet.name if obj.outlet is not None else "Coverage"
+        wanted["coverage"] = {
+            "title": f"{outlet}: {obj.title}"[:300],
+            "kind": EventKind.COVERAGE,
+            "date": obj.published_on,
+            "precision": "day",
+        }
     return wanted
 
 

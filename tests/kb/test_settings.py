@@ -11,13 +11,17 @@ from django.core.exceptions import ImproperlyConfigured
 from kb.env import env_bool, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
+PRINT_SETTINGS = (
+    "import kb.settings as s; "
+    "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+)
 
 
 def _import_settings(tmp_path, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     clean.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", "import kb.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"],
+    return subprocess.run(  # noqa: S603 (our own interpreter, a fixed snippet)
+        [sys.executable, "-c", PRINT_SETTINGS],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
     )
 

@@ -14,6 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+
 from incidents.models import markings_up_to
 from incidents.selectors import clearance_for
 from kb.search.backends import get_backend
@@ -73,7 +76,10 @@ def _after_rebuild(backend: Any, request: SearchRequest, exc: IndexUnavailableEr
 
     logger.error("Search index (%s) unusable: %s. Queueing a rebuild.", backend.name, exc)
     try:
-        rebuild_index.delay(if_needed=True)
+        # Inline (eager) rebuilds run now; queued ones at most once a minute per process,
+        # not once per search while the index is down.
+        if settings.CELERY_TASK_ALWAYS_EAGER or cache.add("kb-search-rebuild-queued", 1, 60):
+            rebuild_index.delay(if_needed=True)
         return backend.search(request)
     except IndexUnavailableError:
         pass

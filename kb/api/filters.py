@@ -102,7 +102,8 @@ class _InRangeIsoDateTimeField(df_fields.IsoDateTimeField):
         result = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(dt.UTC)
+                # In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL only ±15:59.
+                return result.astimezone(dt.UTC)
             except (OverflowError, ValueError):
                 edge = dt.datetime.min if result.year < 5000 else dt.datetime.max
                 return edge.replace(tzinfo=dt.UTC)

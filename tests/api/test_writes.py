@@ -195,3 +195,12 @@ def test_malformed_list_parameters_are_400(db, admin_api, params):
     assert response.status_code == 400, response.content
     field = response.json()["errors"][0]["field"]
     assert any(name.startswith(field) for name in params)  # range filters: the base name
+
+
+def test_datetime_filter_with_a_far_offset_is_read_in_utc(db, admin_api):
+    # RFC 3339 allows offsets up to ±23:59; PostgreSQL stores at most ±15:59, so the
+    # filter must hand the database UTC (this was a 500 on PostgreSQL).
+    response = admin_api.get("/api/v1/accounts/",
+                             {"created_on_after": "0656-01-02T15:39:33+17:50"})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 0

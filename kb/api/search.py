@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +18,12 @@ from kb.api.authentication import viewer_of
 from kb.api.views.base import NoNulQueryMixin
 from kb.search.documents import FACETS
 from kb.search.highlight import highlight_html
-from kb.search.selectors import MAX_PAGE_SIZE, search_records
+from kb.search.selectors import MAX_PAGE, MAX_PAGE_SIZE, search_records
+
+
+def _value(max_length: int) -> serializers.CharField:
+    """A facet value as the facets list it: exact, spaces and all (not trimmed)."""
+    return serializers.CharField(max_length=max_length, min_length=1, trim_whitespace=False)
 
 
 class SearchParameters(serializers.Serializer):
@@ -28,19 +33,32 @@ class SearchParameters(serializers.Serializer):
         'filters: type:coverage region:Asia actor:"Tim Scott" year:2026 lens:… title:…. '
         "A misspelt word is read as the nearest word the index holds (see corrections).",
     )
-    type = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
+    type = serializers.ListField(child=_value(32), required=False,
                                  help_text="Exact facet value; repeat for any of several.")
-    actor = serializers.ListField(child=serializers.CharField(max_length=200),
+    actor = serializers.ListField(child=_value(200),
                                   required=False, help_text="Exact actor name (facet value).")
     year = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=9999),
                                  required=False)
-    region = serializers.ListField(child=serializers.CharField(max_length=100),
+    region = serializers.ListField(child=_value(100),
                                    required=False)
-    lens = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    lens = serializers.ListField(child=_value(200), required=False)
     sort = serializers.ChoiceField(choices=["relevance", "date"], default="relevance",
                                    help_text="relevance, or date (newest first).")
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1,
+                                    help_text="From 1; a page past the last is empty.")
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF reads an empty query parameter as an absent one (and takes the default);
+        # ``?sort=`` is a malformed request, not a request for the default order.
+        empty: dict[str, Any] = {
+            str(name): ["May not be empty."] for name in self.fields
+            if name != "q" and hasattr(data, "getlist")
+            and any(value == "" for value in data.getlist(name))
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
 
 
 class SearchHitOut(serializers.Serializer):
@@ -83,6 +101,9 @@ class SearchResponseOut(serializers.Serializer):
 
 
 class SearchView(NoNulQueryMixin, APIView):
+    # Results with facets have no sensible CSV shape: JSON (and the browsable API) only.
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
     @extend_schema(
         summary="Search every record",
         description="Incidents, campaigns, actors, coverage, letters, claims, events, "
@@ -99,10 +120,6 @@ class SearchView(NoNulQueryMixin, APIView):
             filters={name: [str(v) for v in data.get(name, [])] for name in FACETS},
             sort=data["sort"], page=data["page"], page_size=data["page_size"],
         )
-        if data["page"] > 1 and not results.hits and results.count <= (
-            (data["page"] - 1) * data["page_size"]
-        ):
-            raise NotFound("Invalid page.")
         body = {
             "count": results.count,
             "page": data["page"],

@@ -33,6 +33,7 @@ from kb.search.query import parse
 logger = logging.getLogger("kb.search")
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1000  # deep pages are for crawlers, not analysts; keeps offsets in range
 
 
 def search_records(
@@ -57,7 +58,8 @@ def search_records(
     exact = {name: values for name, values in exact.items() if values}
     request = SearchRequest(
         query=parse(q.replace("\x00", "")), markings=markings, filters=exact, sort=sort,
-        page=max(1, page), page_size=min(max(1, page_size), MAX_PAGE_SIZE), facets=facets,
+        page=min(max(1, page), MAX_PAGE), page_size=min(max(1, page_size), MAX_PAGE_SIZE),
+        facets=facets,
     )
     if request.query.is_empty and not exact:
         return SearchResults.empty()

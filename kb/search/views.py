@@ -12,7 +12,7 @@ from django.shortcuts import render
 from kb.search.backends.base import SortOrder
 from kb.search.documents import FACETS
 from kb.search.highlight import highlight_html
-from kb.search.selectors import search_records
+from kb.search.selectors import MAX_PAGE, search_records
 
 PAGE_SIZE = 20
 FACET_LABELS = {"type": "Type", "actor": "Actor", "year": "Year", "region": "Region",
@@ -44,7 +44,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     filters = {name: [_clean(v) for v in params.getlist(name) if _clean(v)] for name in FACETS}
     sort: SortOrder = "date" if params.get("sort") == "date" else "relevance"
     try:
-        page = max(1, int(params.get("page", "1")))
+        page = min(max(1, int(params.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     results = search_records(viewer=request.user, q=q, filters=filters, sort=sort, page=page,

@@ -125,7 +125,10 @@ def test_the_api_validates_its_parameters(indexed, green_user):
     client = api(green_user)
     assert client.get("/api/v1/search/", {"q": "Alibaba", "page_size": 0}).status_code == 400
     assert client.get("/api/v1/search/", {"q": "Alibaba", "sort": "size"}).status_code == 400
-    assert client.get("/api/v1/search/", {"q": "Alibaba", "page": 99}).status_code == 404
+    past = client.get("/api/v1/search/", {"q": "Alibaba", "page": 99})
+    assert past.status_code == 200 and past.json()["results"] == [] and past.json()["count"]
+    assert client.get("/api/v1/search/", {"q": "Alibaba", "page": 1001}).status_code == 400
+    assert client.get("/api/v1/search/", {"q": "Alibaba", "sort": ""}).status_code == 400
     assert client.get("/api/v1/search/", {"q": "a\x00b"}).status_code == 400
     dated = client.get("/api/v1/search/", {"q": "Alibaba", "sort": "date", "page_size": 100})
     dates = [r["date"] for r in dated.json()["results"] if r["date"]]

@@ -5,6 +5,3 @@ class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Incidents"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from incidents import signals  # noqa: F401  (connects receivers)

@@ -5,11 +5,18 @@ whether sources disagree. Reads only what selectors prefetched (``accepted_claim
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from incidents.models import Claim, ClaimStatus
 from incidents.provenance.consensus import consensus
 from incidents.provenance.fields import FIELDS
+from incidents.visibility import markings_up_to
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,26 @@ class Figure:
 
 
 def _claims(obj: Any) -> list[Any]:
+    """The accepted claims of ``obj`` its reader may see, as a selector prefetched them
+    (``accepted_claims``). Not prefetched: the claims anyone who sees ``obj`` may see
+    (``record_level_claims``), never all of them."""
     claims = getattr(obj, "accepted_claims", None)
-    if claims is None:  # not prefetched: one query, correct but slower
-        claims = list(obj.claims.filter(status="accepted").select_related("source"))
+    if claims is None:
+        claims = obj.accepted_claims = record_level_claims(obj)
     return claims
+
+
+def record_level_claims(obj: Any) -> list[Any]:
+    """Accepted claims of ``obj`` no more restricted than ``obj`` itself (claim and
+    source): the basis of the value stored on the record, which every reader of the
+    record may see."""
+    allowed = markings_up_to(obj.marking)
+    return list(
+        Claim.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk,
+            status=ClaimStatus.ACCEPTED, marking__in=allowed, source__marking__in=allowed,
+        ).select_related("source").order_by("field", "id")
+    )
 
 
 def _ref(claim: Any) -> SourceRef:
@@ -68,10 +91,18 @@ def figure(obj: Any, field: str) -> Figure:
     spec = FIELDS[obj._meta.model_name][field]
     claims = [c for c in _claims(obj) if c.field == field]
     result = consensus(spec.kind, claims)
-    value = getattr(obj, spec.value_attr) if spec.value_attr else (result and result.value)
-    detail = getattr(obj, spec.detail_attr) if spec.detail_attr else (
-        result.qualifier if result else ""
-    )
+    if result is not None:
+        # The consensus of the claims this reader may see: never the stored value, which
+        # may rest on claims at another clearance.
+        value: Any = _as_field_value(obj, spec, result.value)
+        detail = result.precision if spec.kind == "date" else result.qualifier
+    elif spec.value_attr and spec.kind == "date" and not spec_nullable(obj, spec.value_attr):
+        # A required date with no claim behind it (a derived event's date follows its
+        # origin): shown as stored, with no sources.
+        value = getattr(obj, spec.value_attr)
+        detail = getattr(obj, spec.detail_attr) if spec.detail_attr else ""
+    else:
+        value, detail = None, ""
     supporting = result.supporting if result else []
     return Figure(
         field=field,
@@ -83,10 +114,27 @@ def figure(obj: Any, field: str) -> Figure:
     )
 
 
+def spec_nullable(obj: Any, attr: str) -> bool:
+    return bool(obj._meta.get_field(attr).null)
+
+
+def _as_field_value(obj: Any, spec: Any, value: Any) -> Any:
+    """A consensus value as the model field holds it (a date, a Decimal, an int)."""
+    if value is None or not spec.value_attr:
+        return value
+    if spec.kind == "date":
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if spec.kind == "count":
+        return int(value)
+    if isinstance(obj._meta.get_field(spec.value_attr), models.DecimalField):
+        return Decimal(str(value))
+    return value
+
+
 def _rolled_up_count(campaign: Any, field: str) -> Figure | None:
     children = getattr(campaign, "visible_children", None)
-    if children is None:
-        children = list(campaign.children.all())
+    if children is None:  # not prefetched: the children anyone who sees the cluster may
+        children = list(campaign.children.filter(marking__in=markings_up_to(campaign.marking)))
     parts = [figure(child, field) for child in children]
     parts = [p for p in parts if p.known]
     if not parts:

@@ -15,51 +15,29 @@ from django.http import Http404
 from incidents.models import (
     Actor,
     Campaign,
+    Capability,
     Claim,
     ClaimStatus,
-    Clearance,
     Event,
     Incident,
-    Marking,
-    markings_up_to,
+    Technique,
 )
+from incidents.visibility import DEFAULT_CLEARANCE, clearance_for
 
-DEFAULT_CLEARANCE = Marking.GREEN
-
-
-def clearance_for(viewer: Any) -> str:
-    """The most restricted marking ``viewer`` may see.
-
-    A viewer is a user, or anything with a ``clearance_level`` attribute (API tokens).
-    Superusers see everything; anonymous viewers only TLP:CLEAR; other users their
-    ``Clearance`` row, TLP:GREEN without one.
-    """
-    if viewer is None:
-        return Marking.CLEAR
-    level = getattr(viewer, "clearance_level", None)
-    if level:
-        return str(level)
-    if not getattr(viewer, "is_authenticated", False):
-        return Marking.CLEAR
-    if getattr(viewer, "is_superuser", False):
-        return Marking.RED
-    try:
-        return viewer.clearance.level
-    except Clearance.DoesNotExist:
-        return DEFAULT_CLEARANCE
+__all__ = ["DEFAULT_CLEARANCE", "clearance_for", "visible"]
 
 
 def visible[M: Model](queryset: QuerySet[M], viewer: Any) -> QuerySet[M]:
-    """``queryset`` restricted to records the viewer's clearance allows."""
-    return queryset.filter(marking__in=markings_up_to(clearance_for(viewer)))
+    """``queryset`` restricted to the rows the viewer may see (``incidents.visibility``:
+    own marking, and for parts, links and claims what they depend on)."""
+    return queryset.visible_to(viewer)  # type: ignore[attr-defined]
 
 
 def accepted_claims_prefetch(viewer: Any, lookup: str = "claims") -> Prefetch:
     """Prefetch the accepted, visible claims (with sources) of the records at ``lookup``
     into ``accepted_claims``: what ``incidents.figures`` reads."""
-    claims = visible(
-        Claim.objects.filter(status=ClaimStatus.ACCEPTED).select_related("source"), viewer
-    ).filter(source__marking__in=markings_up_to(clearance_for(viewer)))
+    claims = (Claim.objects.filter(status=ClaimStatus.ACCEPTED).select_related("source")
+              .visible_about_visible(viewer))
     return Prefetch(lookup, queryset=claims.order_by("field", "id"), to_attr="accepted_claims")
 
 
@@ -74,8 +52,8 @@ def campaign_queryset(viewer: Any) -> QuerySet[Campaign]:
         .order_by("slug")
         .prefetch_related(
             accepted_claims_prefetch(viewer),
-            "capabilities",
-            "techniques",
+            Prefetch("capabilities", queryset=visible(Capability.objects.all(), viewer)),
+            Prefetch("techniques", queryset=visible(Technique.objects.all(), viewer)),
             Prefetch("operators", queryset=visible(Actor.objects.all(), viewer)),
             Prefetch("children", queryset=grandchildren, to_attr="visible_children"),
         )
@@ -85,8 +63,8 @@ def campaign_queryset(viewer: Any) -> QuerySet[Campaign]:
         .select_related("incident", "parent")
         .prefetch_related(
             Prefetch("operators", queryset=visible(Actor.objects.all(), viewer)),
-            "capabilities",
-            "techniques",
+            Prefetch("capabilities", queryset=visible(Capability.objects.all(), viewer)),
+            Prefetch("techniques", queryset=visible(Technique.objects.all(), viewer)),
             Prefetch("children", queryset=children, to_attr="visible_children"),
             accepted_claims_prefetch(viewer),
         )

@@ -8,14 +8,10 @@ names the document and the figure, so someone can decide whether to send a corre
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 
 from incidents.models.base import MarkedModel
 
@@ -95,34 +91,3 @@ class FactAlert(MarkedModel):
     def __str__(self) -> str:
         return (f"{self.citation.document}: {self.citation.field} was {self.cited_value!r}, "
                 f"now {self.current_value!r}")
-
-
-# Receivers live with the models they write so they are connected whenever the models
-# are loaded, whichever door (service, Wagtail admin, API) saved the record.
-
-
-@receiver(post_save, dispatch_uid="incidents.alerts.watch_figures")
-def _watch_figures(sender: Any, instance: Any, raw: bool = False,
-                   update_fields: Any = None, **kwargs: Any) -> None:
-    if raw or sender._meta.app_label != "incidents":
-        return
-    from incidents.services.facts import document_saved, figure_saved
-
-    document_saved(document=instance)
-    figure_saved(subject=instance, update_fields=update_fields)
-
-
-def _connect_page_published() -> None:
-    """A briefing (a Wagtail page) citing figures is issued each time it is published."""
-    from wagtail.signals import page_published
-
-    def issued(sender: Any, instance: Any, **kwargs: Any) -> None:
-        from incidents.services.facts import citations_issue
-
-        citations_issue(document=instance, reissue=True)
-
-    page_published.connect(issued, dispatch_uid="incidents.alerts.page_published",
-                           weak=False)
-
-
-_connect_page_published()

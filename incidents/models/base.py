@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
+from incidents import visibility
+from incidents.visibility import MarkedQuerySet
+
 
 class Marking(models.TextChoices):
     """Traffic Light Protocol 2.0, from least to most restricted."""
@@ -17,13 +20,9 @@ class Marking(models.TextChoices):
 
 
 MARKING_ORDER: tuple[str, ...] = tuple(m.value for m in Marking)
+assert MARKING_ORDER == visibility.ORDER, "Marking and incidents.visibility disagree"
 
-
-def markings_up_to(clearance: str) -> list[str]:
-    """Markings a holder of ``clearance`` may see (its own and every less restricted one)."""
-    if clearance not in MARKING_ORDER:
-        raise ValueError(f"unknown marking {clearance!r}")
-    return list(MARKING_ORDER[: MARKING_ORDER.index(clearance) + 1])
+markings_up_to = visibility.markings_up_to
 
 
 class DatePrecision(models.TextChoices):
@@ -43,8 +42,12 @@ class Qualifier(models.TextChoices):
     UP_TO = "up_to", "up to"
 
 
+MarkedManager = models.Manager.from_queryset(MarkedQuerySet)
+
+
 class MarkedModel(models.Model):
-    """Every domain record carries a TLP marking; selectors filter on it."""
+    """Every domain record carries a TLP marking; ``objects.visible_to(viewer)`` is the
+    one rule every reader applies (``incidents.visibility``)."""
 
     marking = models.CharField(
         max_length=16,
@@ -55,6 +58,8 @@ class MarkedModel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MarkedManager()
 
     class Meta:
         abstract = True

@@ -94,7 +94,7 @@ class Campaign(RevisionMixin, MarkedModel):
     """The unit that is cross-referenced: who ran it, when, how big, against what.
 
     ``exchanges``, ``accounts`` and the period are the *shown* values: the consensus of
-    accepted claims, written only by ``incidents.services.facts.facts_refresh``. A
+    accepted claims, written only by ``incidents.services.claims.facts_refresh``. A
     cluster (a campaign with children) without figures of its own rolls its children's
     figures up.
     """

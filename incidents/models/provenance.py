@@ -10,6 +10,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
+from incidents.visibility import ClaimQuerySet
 
 
 class SourceKind(models.TextChoices):
@@ -122,6 +123,8 @@ class Claim(MarkedModel):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ClaimQuerySet)()
 
     class Meta:
         ordering = ["content_type_id", "object_id", "field", "id"]

@@ -9,6 +9,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, revisions_relation
+from incidents.visibility import RelationshipQuerySet
 
 
 class EventKind(models.TextChoices):
@@ -115,6 +116,8 @@ class Relationship(MarkedModel):
     )
     description = models.TextField(blank=True)
     sources = models.ManyToManyField("incidents.Source", blank=True, related_name="relationships")
+
+    objects = models.Manager.from_queryset(RelationshipQuerySet)()
 
     class Meta:
         ordering = ["subject__name", "kind", "id"]

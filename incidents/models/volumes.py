@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from incidents.models.base import MarkedModel, Qualifier
+from incidents.visibility import AccountQuerySet, CampaignPartQuerySet
 
 
 class AccountCluster(MarkedModel):
@@ -23,6 +24,8 @@ class AccountCluster(MarkedModel):
     )
     first_seen = models.DateField(null=True, blank=True)
     last_seen = models.DateField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(CampaignPartQuerySet)()
 
     class Meta:
         ordering = ["campaign__slug", "label"]
@@ -45,6 +48,8 @@ class Account(MarkedModel):
     )
     created_on = models.DateTimeField(null=True, blank=True)
     banned_on = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(AccountQuerySet)()
 
     class Meta:
         ordering = ["id"]
@@ -90,6 +95,8 @@ class ExchangeVolume(MarkedModel):
     account_cluster = models.ForeignKey(
         AccountCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="volumes"
     )
+
+    objects = models.Manager.from_queryset(CampaignPartQuerySet)()
 
     class Meta:
         ordering = ["campaign__slug", "period_start", "id"]

@@ -1,7 +1,7 @@
 """Which claim fields exist, what kind of value they hold and where the consensus is shown.
 
 A field registered with ``model_fields`` has its consensus written to the record by
-``incidents.services.facts.facts_refresh``; other fields (sets of operators, derived
+``incidents.services.claims.facts_refresh``; other fields (sets of operators, derived
 statements) are only compared.
 """
 

@@ -28,7 +28,7 @@ from incidents.models import (
     Source,
     Technique,
 )
-from incidents.services.facts import claim_upsert, facts_refresh
+from incidents.services.claims import claim_upsert, facts_refresh
 from incidents.services.timeline import derived_events_refresh
 
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "reference" / "reference.yaml"

@@ -13,7 +13,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from incidents.models import Claim, ClaimStatus
-from incidents.services.facts import facts_refresh
+from incidents.services.claims import facts_refresh
 
 DECISIONS = (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED)
 

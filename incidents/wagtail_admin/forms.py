@@ -16,7 +16,7 @@ from wagtail.snippets.views.snippets import CopyView, CreateView, EditView, Insp
 
 from incidents.models import Claim, ClaimStatus
 from incidents.provenance.fields import FIELDS, field_spec
-from incidents.services.facts import claim_fingerprint, facts_refresh
+from incidents.services.claims import claim_fingerprint, facts_refresh
 
 
 class ClaimAdminForm(WagtailAdminModelForm):

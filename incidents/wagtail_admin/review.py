@@ -2,7 +2,7 @@
 source's text with its quoted spans, fact-drift alerts and their dashboard panel.
 
 Views are thin: reads go through ``incidents.provenance.selectors``, writes through
-``incidents.services.review.claims_review`` and ``incidents.services.facts``. The hooks
+``incidents.services.review.claims_review`` and ``incidents.services.claims``. The hooks
 at the bottom register the URLs (``/admin/provenance/…``), the menu and the panel.
 """
 
@@ -40,7 +40,7 @@ from incidents.provenance.selectors import (
     incident_claims_q,
 )
 from incidents.selectors import visible
-from incidents.services.facts import alerts_acknowledge
+from incidents.services.citations import alerts_acknowledge
 from incidents.services.review import claims_review
 
 REVIEW_PERMISSION = "incidents.change_claim"

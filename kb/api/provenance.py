@@ -48,7 +48,7 @@ from incidents.provenance.selectors import (
     subject_key,
 )
 from incidents.selectors import visible
-from incidents.services.facts import alerts_acknowledge
+from incidents.services.citations import alerts_acknowledge
 from incidents.services.review import claims_review
 from kb.api.authentication import viewer_of
 from kb.api.exceptions import Conflict

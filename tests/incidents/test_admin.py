@@ -42,7 +42,7 @@ from incidents.models import (
     Source,
     Technique,
 )
-from incidents.services.facts import claim_upsert
+from incidents.services.claims import claim_upsert
 from incidents.services.records import record_create
 from incidents.wagtail_admin.viewsets import VIEWSETS
 

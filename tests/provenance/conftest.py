@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from incidents.models import Campaign, Source
-from incidents.services.facts import claim_upsert
+from incidents.services.claims import claim_upsert
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from incidents.models import (
     Letter,
     LetterStatus,
 )
-from incidents.services.facts import citation_add
+from incidents.services.citations import citation_add
 
 pytestmark = pytest.mark.django_db
 

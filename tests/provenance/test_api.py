@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from incidents.models import Claim, ClaimStatus, FactAlert, Letter, LetterStatus
-from incidents.services.facts import citation_add
+from incidents.services.citations import citation_add
 from kb.api.services import api_token_create
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from incidents.models import (
     LetterStatus,
 )
 from incidents.provenance.selectors import alert_list
-from incidents.services.facts import (
+from incidents.services.citations import (
     alerts_acknowledge,
     citation_add,
     citations_issue,

@@ -1,6 +1,6 @@
 """Claims: one source saying one thing about one field of one record.
 
-Created through ``incidents.services.facts.claim_upsert`` (idempotent: the same claim
+Created through ``incidents.services.claims.claim_upsert`` (idempotent: the same claim
 posted twice is one claim), always *pending*; accepting and rejecting them is the review
 queue's job. Only the wording around a claim (quote, note, credibility, marking) can be
 edited; a different value is a different claim.
@@ -30,7 +30,7 @@ from incidents.models import (
 )
 from incidents.provenance.fields import FIELDS
 from incidents.selectors import visible
-from incidents.services.facts import claim_upsert, facts_refresh
+from incidents.services.claims import claim_upsert, facts_refresh
 from incidents.services.records import record_update
 from kb.api.serializers.base import (
     CleanJSONField,

@@ -29,7 +29,7 @@ from incidents.models import (
     markings_up_to,
 )
 from incidents.selectors import accepted_claims_prefetch, clearance_for, visible
-from incidents.services.facts import facts_refresh
+from incidents.services.claims import facts_refresh
 from incidents.services.records import record_delete
 from kb.api import filters
 from kb.api.serializers import claims as claim_serializers

@@ -9,6 +9,12 @@ Conventions, stated once here and in the API schema:
 * ratios are *b / a* for the pair (a, b), in the order the campaigns were asked for;
 * derived figures (per account, per day) divide the shown values and are ``None``
   whenever a figure they need is unknown or zero.
+
+Only what the viewer may see counts ("most restrictive wins": restricted parts are left
+out): shared capabilities, techniques and operators name visible records only; "same
+target provider" needs the provider (and the incident) visible; cluster reasons need the
+cluster visible; every figure is the viewer's (``incidents.figures``), never a stored
+value. ``viewer`` defaults to anonymous (TLP:CLEAR), so forgetting it hides, never leaks.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from incidents.figures import Figure, campaign_figures
+from incidents.figures import Figure, campaign_figures, figure
+from incidents.visibility import can_see
 
 RATIO_PLACES = 4
 MAX_COMPARED = 10
@@ -97,6 +104,7 @@ class Profile:
     capabilities: tuple[str, ...]
     techniques: tuple[str, ...]
     operators: tuple[str, ...]
+    viewer: Any = None
 
     @property
     def slug(self) -> str:
@@ -135,12 +143,13 @@ class Comparison:
     pairs: list[Pair]
 
 
-def _slugs(items: Iterable[Any]) -> tuple[str, ...]:
-    return tuple(sorted(item.slug for item in items))
+def _slugs(items: Iterable[Any], viewer: Any) -> tuple[str, ...]:
+    return tuple(sorted(item.slug for item in items if can_see(viewer, item)))
 
 
-def profile(campaign: Any) -> Profile:
-    """The figures, period and vocabularies of one (prefetched) campaign."""
+def profile(campaign: Any, viewer: Any = None) -> Profile:
+    """The figures, period and vocabularies of one (prefetched) campaign, as ``viewer``
+    may see them."""
     figures = getattr(campaign, "_figures", None)
     if figures is None:  # computed once per object, shared with serializers
         figures = campaign_figures(campaign)
@@ -154,9 +163,10 @@ def profile(campaign: Any) -> Profile:
             start=start.value, end=end.value,
             start_precision=start.qualifier or "day", end_precision=end.qualifier or "day",
         ),
-        capabilities=_slugs(campaign.capabilities.all()),
-        techniques=_slugs(campaign.techniques.all()),
-        operators=_slugs(campaign.operators.all()),
+        capabilities=_slugs(campaign.capabilities.all(), viewer),
+        techniques=_slugs(campaign.techniques.all(), viewer),
+        operators=_slugs(campaign.operators.all(), viewer),
+        viewer=viewer,
     )
 
 
@@ -189,13 +199,14 @@ def check_selection(slugs: Sequence[str]) -> None:
         )
 
 
-def compare(campaigns: Sequence[Any]) -> Comparison:
-    """Profiles of ``campaigns`` in the order given, and every pair (i < j) of them.
+def compare(campaigns: Sequence[Any], *, viewer: Any = None) -> Comparison:
+    """Profiles of ``campaigns`` in the order given, and every pair (i < j) of them, as
+    ``viewer`` may see them.
 
     Raises ``CompareError`` for fewer than two, more than ten, or repeated campaigns.
     """
     check_selection([c.slug for c in campaigns])
-    profiles = [profile(c) for c in campaigns]
+    profiles = [profile(c, viewer) for c in campaigns]
     return Comparison(
         campaigns=profiles,
         pairs=[pair(a, b) for a, b in combinations(profiles, 2)],
@@ -222,21 +233,29 @@ class Related:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def _incident(campaign: Any) -> Any:
-    """The campaign's incident, or its cluster's."""
+def _incident(campaign: Any, viewer: Any) -> Any:
+    """The campaign's incident, or its cluster's, if ``viewer`` may see it (and the
+    cluster it is reached through)."""
     node = campaign
-    while node is not None:
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
         if node.incident_id:
-            return node.incident
+            return node.incident if can_see(viewer, node.incident) else None
         node = node.parent if node.parent_id else None
+        if node is not None and not can_see(viewer, node):
+            return None
     return None
 
 
 def _time_anchor(p: Profile) -> dt.date | None:
     if p.period.anchor:
         return p.period.anchor
-    incident = _incident(p.campaign)
-    return incident.disclosed_on if incident is not None else None
+    incident = _incident(p.campaign, p.viewer)
+    if incident is None:
+        return None
+    disclosed: dt.date | None = figure(incident, "disclosed_on").value  # the viewer's
+    return disclosed
 
 
 def _time_similarity(a: Profile, b: Profile) -> tuple[float, str] | None:
@@ -253,12 +272,12 @@ def _time_similarity(a: Profile, b: Profile) -> tuple[float, str] | None:
     return round(closeness, RATIO_PLACES), f"{gap} days apart"
 
 
-def _cluster_relation(a: Any, b: Any) -> str | None:
+def _cluster_relation(a: Any, b: Any, viewer: Any) -> str | None:
     if a.parent_id and a.parent_id == b.pk:
         return f"part of the cluster {b.slug}"
     if b.parent_id and b.parent_id == a.pk:
         return f"one of the cluster's campaigns ({b.slug})"
-    if a.parent_id and a.parent_id == b.parent_id:
+    if a.parent_id and a.parent_id == b.parent_id and can_see(viewer, a.parent):
         return "in the same cluster"
     return None
 
@@ -274,9 +293,11 @@ def similarity(a: Profile, b: Profile) -> Related:
                 detail=f"{len(shared.shared)} shared {kind} (Jaccard {shared.jaccard})",
                 shared=shared.shared,
             ))
-    target_a, target_b = _incident(a.campaign), _incident(b.campaign)
+    viewer = a.viewer
+    target_a, target_b = _incident(a.campaign, viewer), _incident(b.campaign, viewer)
     if (target_a is not None and target_b is not None and target_a.target_provider_id
-            and target_a.target_provider_id == target_b.target_provider_id):
+            and target_a.target_provider_id == target_b.target_provider_id
+            and can_see(viewer, target_a.target_provider)):
         reasons.append(Reason(
             kind="target", score=SIMILARITY_WEIGHTS["target"],
             detail="same target provider",
@@ -289,19 +310,22 @@ def similarity(a: Profile, b: Profile) -> Related:
             kind="time", score=round(SIMILARITY_WEIGHTS["time"] * closeness, RATIO_PLACES),
             detail=detail,
         ))
-    cluster = _cluster_relation(a.campaign, b.campaign)
+    cluster = _cluster_relation(a.campaign, b.campaign, viewer)
     if cluster is not None:
         reasons.append(Reason(kind="cluster", score=SIMILARITY_WEIGHTS["cluster"], detail=cluster))
     score = round(sum(r.score for r in reasons), RATIO_PLACES)
     return Related(profile=b, score=score, reasons=reasons)
 
 
-def related(campaign: Any, candidates: Iterable[Any], *, limit: int | None = None) -> list[Related]:
+def related(campaign: Any, candidates: Iterable[Any], *, limit: int | None = None,
+            viewer: Any = None) -> list[Related]:
     """Other campaigns ranked by similarity to ``campaign``, best first (ties by slug);
-    campaigns with nothing in common are left out."""
-    base = profile(campaign)
+    campaigns with nothing in common are left out. Candidates the viewer may not see
+    are left out too."""
+    base = profile(campaign, viewer)
     ranked = [
-        similarity(base, profile(other)) for other in candidates if other.pk != campaign.pk
+        similarity(base, profile(other, viewer)) for other in candidates
+        if other.pk != campaign.pk and can_see(viewer, other)
     ]
     ranked = [r for r in ranked if r.score > 0]
     ranked.sort(key=lambda r: (-r.score, r.profile.slug))

@@ -2,7 +2,10 @@
 
 Breadth-first from the root, one level at a time, a fixed number of queries per level
 whatever the number of nodes. Every record read goes through ``visible``: an edge is
-shown only when the viewer may see it and both its ends.
+shown only when the viewer may see it and both its ends, so nothing in the graph (no
+node, edge, date or the ``truncated`` flag) is derived from a record the viewer may not
+see: a restricted relationship between two visible actors is simply absent. Dates on
+edges are the viewer's figures (``incidents.figures``), never stored values.
 
 Edges come from ``Relationship`` rows (typed, dated, sourced) and from the structure of
 the records themselves (``derived``): an actor's parent organisation, a campaign's
@@ -17,8 +20,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
+from incidents.figures import figure
 from incidents.models import Actor, Campaign, Incident, Relationship, Source
-from incidents.selectors import visible
+from incidents.selectors import accepted_claims_prefetch, visible
 
 NODE_TYPES = ("actor", "incident", "campaign")
 MAX_DEPTH = 3
@@ -104,7 +108,8 @@ class _Walk:
         return (
             visible(Campaign.objects.all(), self.viewer)
             .select_related("incident", "parent")
-            .prefetch_related(Prefetch("operators", queryset=self.actors()))
+            .prefetch_related(Prefetch("operators", queryset=self.actors()),
+                              accepted_claims_prefetch(self.viewer))
         )
 
     def relationships(self) -> Any:
@@ -199,9 +204,8 @@ class _Walk:
                 reach(actor)
             for campaign in self.campaigns().filter(operators__in=actor_ids).distinct():
                 for operator in campaign.operators.all():
-                    if operator.pk in actor_ids:
-                        self.add_edge(_derived(operator, campaign, "operated",
-                                               campaign.start_date, campaign.end_date))
+                    if operator.pk in actor_ids and self._visible_end(operator):
+                        self.add_edge(_operated(operator, campaign))
                 reach(campaign)
             for incident in self.incidents().filter(
                 Q(target_provider_id__in=actor_ids) | Q(target_system_id__in=actor_ids)
@@ -219,8 +223,9 @@ class _Walk:
             campaign_ids = [c.pk for c in campaigns]
             for campaign in campaigns:
                 for operator in campaign.operators.all():
-                    self.add_edge(_derived(operator, campaign, "operated",
-                                           campaign.start_date, campaign.end_date))
+                    if not self._visible_end(operator):
+                        continue
+                    self.add_edge(_operated(operator, campaign))
                     reach(operator)
                 if campaign.incident_id and self._visible_end(campaign.incident):
                     self.add_edge(_derived(campaign, campaign.incident, "part_of"))
@@ -239,6 +244,13 @@ class _Walk:
                 self.add_edge(_derived(incident, actor, "targeted"))
                 targets.append(actor)
         return targets
+
+
+def _operated(operator: Any, campaign: Any) -> Edge:
+    """An operator's edge to a campaign, dated with the campaign's period as the viewer
+    sees it (the figures behind the claims they may see)."""
+    return _derived(operator, campaign, "operated", figure(campaign, "start_date").value,
+                    figure(campaign, "end_date").value)
 
 
 def _derived(source: Any, target: Any, kind: str, start: dt.date | None = None,

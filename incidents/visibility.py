@@ -157,9 +157,10 @@ class ClaimQuerySet(MarkedQuerySet):
     def visibility_q(self, markings: list[str], viewer: Any) -> Q:
         subjects = Q()
         for model in claim_subject_models():
+            rows: Any = model._default_manager.all()
             subjects |= Q(
                 content_type=ContentType.objects.get_for_model(model),
-                object_id__in=model._default_manager.all().visible_to(viewer).values("pk"),
+                object_id__in=rows.visible_to(viewer).values("pk"),
             )
         return Q(marking__in=markings, source__marking__in=markings) & subjects
 
@@ -176,4 +177,5 @@ class ClaimQuerySet(MarkedQuerySet):
 def hidden_rows(model: type[models.Model], viewer: Any) -> models.QuerySet[Any]:
     """Rows of ``model`` the viewer may *not* see (kept untouched by their writes)."""
     manager = model._default_manager
-    return manager.exclude(pk__in=manager.all().visible_to(viewer).values("pk"))  # type: ignore[attr-defined]
+    rows: Any = manager.all()
+    return manager.exclude(pk__in=rows.visible_to(viewer).values("pk"))

@@ -2,11 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from incidents import views as incident_views
+from incidents.wagtail_admin.access import VisibleLogEntriesView
 
 urlpatterns = [
+    # Wagtail's site history, without entries of records the user may not see: mounted
+    # on the report's own paths, ahead of the admin's URLs.
+    path("admin/reports/site-history/",
+         require_admin_access(VisibleLogEntriesView.as_view()), name="kb-site-history"),
+    path("admin/reports/site-history/results/",
+         require_admin_access(VisibleLogEntriesView.as_view(results_only=True)),
+         name="kb-site-history-results"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole suite, on SQLite then on PostgreSQL, saying loudly what it had to skip.
-# Under CI=true a missing PostgreSQL, Redis or Chromium fails the run.
+# The whole suite: the fast tests on SQLite, then everything on PostgreSQL (the slow
+# families — schemathesis, browser, Celery worker — run once, there). Says loudly what it had to skip. Under CI=true a missing PostgreSQL, Redis or
+# Chromium fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +27,15 @@ redis_ok || missing+=("Redis at $BROKER (real-Celery-worker tests)")
 command -v chromium >/dev/null 2>&1 || missing+=("chromium (browser tests)")
 
 status=0
-echo "=== Suite on SQLite ==="
-$PYTEST -q -rs || status=1
-
-echo "=== Suite on PostgreSQL ($PG_URL) ==="
 if pg_ok; then
+  echo "=== Suite on SQLite (slow families deselected: they run once, on PostgreSQL) ==="
+  $PYTEST -q -rs -m "not slow_family" || status=1
+  echo "=== Suite on PostgreSQL ($PG_URL), slow families included ==="
   KB_DATABASE_URL=$PG_URL $PYTEST -q -rs -p no:cacheprovider || status=1
 else
-  missing+=("PostgreSQL at $PG_URL (second run of the suite)")
+  missing+=("PostgreSQL at $PG_URL (second run of the suite; slow families ran on SQLite)")
+  echo "=== Suite on SQLite (no PostgreSQL here: slow families run on SQLite) ==="
+  $PYTEST -q -rs || status=1
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,8 +6,23 @@ Every test gets its own data directory (and so its own search index directory);
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+
+# The slow families (schemathesis fuzzing, headless Chromium, real Celery workers):
+# ``scripts/test.sh`` runs them once, on PostgreSQL, and deselects them on SQLite.
+SLOW_MODULES = {"test_schemathesis.py", "test_api_schema.py"}
+SLOW_MARKERS = {"browser", "celery_worker"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).name in SLOW_MODULES or SLOW_MARKERS & {
+            m.name for m in item.iter_markers()
+        }:
+            item.add_marker(pytest.mark.slow_family)
 
 
 @pytest.fixture(autouse=True)

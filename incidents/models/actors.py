@@ -5,6 +5,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import MarkedModel, revisions_relation
+from incidents.models.validation import TEXT_MAX, StringList, StringMap
 
 
 class ActorKind(models.TextChoices):
@@ -34,14 +35,19 @@ class Actor(RevisionMixin, MarkedModel):
         related_name="children",
         help_text="The organisation this one belongs to (the Qwen lab → Alibaba).",
     )
-    aliases = models.JSONField(default=list, blank=True, help_text="Other names, a list.")
+    aliases = models.JSONField(
+        default=list, blank=True, validators=[StringList(max_items=50, max_length=200)],
+        help_text="Other names: a list of at most 50 strings of at most 200 characters.",
+    )
     external_ids = models.JSONField(
-        default=dict, blank=True, help_text='Identifiers elsewhere, e.g. {"bioguide": "S001184"}.'
+        default=dict, blank=True,
+        validators=[StringMap(max_items=50, key_length=50, max_length=200)],
+        help_text='Identifiers elsewhere, scheme → identifier, e.g. {"bioguide": "S001184"}.',
     )
     region = models.CharField(max_length=64, blank=True, help_text="For outlets: their region.")
     language = models.CharField(max_length=16, blank=True, help_text="For outlets: ISO 639-1.")
     url = models.URLField(max_length=500, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
 
     claims = GenericRelation("incidents.Claim", related_query_name="actor")
     _revisions = revisions_relation("actor")

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from incidents.models.base import MarkedModel
+from incidents.models.validation import TEXT_MAX
 
 
 class FigureCitation(MarkedModel):
@@ -83,7 +84,7 @@ class FactAlert(MarkedModel):
         related_name="+",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=TEXT_MAX)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents import visibility
+from incidents.models.validation import field_problem
 from incidents.visibility import MarkedQuerySet
 
 
@@ -47,7 +51,14 @@ MarkedManager = models.Manager.from_queryset(MarkedQuerySet)
 
 class MarkedModel(models.Model):
     """Every domain record carries a TLP marking; ``objects.visible_to(viewer)`` is the
-    one rule every reader applies (``incidents.visibility``)."""
+    one rule every reader applies (``incidents.visibility``).
+
+    ``clean_fields`` applies the generic value rules of ``incidents.models.validation``
+    (no NUL, text length limits, JSON depth and finiteness, date range, whole numbers,
+    no empty slug) to every field before Django's own checks, so every door that calls
+    ``full_clean`` (admin forms, API, loader, imports) refuses the same values with the
+    same message, keyed by the field.
+    """
 
     marking = models.CharField(
         max_length=16,
@@ -63,6 +74,25 @@ class MarkedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        excluded = set(exclude or ())
+        errors: dict[str, list[str]] = {}
+        for field in self._meta.concrete_fields:
+            if field.name in excluded or getattr(field, "auto_now", False) or getattr(
+                field, "auto_now_add", False
+            ):
+                continue
+            problem = field_problem(field, getattr(self, field.attname))
+            if problem:
+                errors[field.name] = [problem]
+        try:
+            super().clean_fields(exclude=excluded | set(errors))
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
 
 
 def revisions_relation(name: str) -> GenericRelation:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
+from incidents.models.validation import TEXT_MAX, count_validators
 
 
 class Capability(MarkedModel):
@@ -16,7 +16,7 @@ class Capability(MarkedModel):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
     external_id = models.CharField(max_length=64, blank=True, help_text="e.g. a MITRE ATLAS id.")
 
     class Meta:
@@ -32,7 +32,7 @@ class Technique(MarkedModel):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
     external_id = models.CharField(max_length=64, blank=True, help_text="e.g. AML.T0008.005.")
 
     class Meta:
@@ -74,7 +74,7 @@ class Incident(RevisionMixin, MarkedModel):
     disclosed_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=TEXT_MAX)
 
     claims = GenericRelation("incidents.Claim", related_query_name="incident")
     _revisions = revisions_relation("incident")
@@ -124,7 +124,7 @@ class Campaign(RevisionMixin, MarkedModel):
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     exchanges = models.BigIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0)], help_text="Total exchanges."
+        null=True, blank=True, validators=count_validators(), help_text="Total exchanges."
     )
     exchanges_qualifier = models.CharField(
         max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT
@@ -132,7 +132,7 @@ class Campaign(RevisionMixin, MarkedModel):
     accounts = models.BigIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=count_validators(),
         help_text="Fraudulent accounts used.",
     )
     accounts_qualifier = models.CharField(
@@ -140,7 +140,7 @@ class Campaign(RevisionMixin, MarkedModel):
     )
     capabilities = models.ManyToManyField(Capability, blank=True, related_name="campaigns")
     techniques = models.ManyToManyField(Technique, blank=True, related_name="campaigns")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
 
     claims = GenericRelation("incidents.Claim", related_query_name="campaign")
     _revisions = revisions_relation("campaign")
@@ -164,3 +164,28 @@ class Campaign(RevisionMixin, MarkedModel):
             )
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": "A campaign cannot be its own parent."})
+        cycle = self.parent_cycle()
+        if cycle:
+            raise ValidationError({"parent": (
+                "That parent would make a cycle: " + " → ".join(cycle)
+                + "; a campaign cannot be inside one of its own parts."
+            )})
+
+    def parent_cycle(self) -> list[str]:
+        """The slugs of the loop this campaign's ``parent`` would close (``[]`` if none):
+        walks the ancestors, one query a level, and stops at the first repeat."""
+        if not self.parent_id:
+            return []
+        seen: set[int] = {self.pk} if self.pk else set()
+        path = [self.slug]
+        current: int | None = self.parent_id
+        while current is not None:
+            row = Campaign.objects.filter(pk=current).values_list("slug", "parent_id").first()
+            if row is None:
+                return []
+            path.append(row[0])
+            if current in seen:
+                return path
+            seen.add(current)
+            current = row[1]
+        return []

@@ -7,6 +7,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, revisions_relation
+from incidents.models.validation import TEXT_MAX, StringList
 
 
 class LetterStatus(models.TextChoices):
@@ -32,7 +33,7 @@ class Letter(RevisionMixin, MarkedModel):
     date_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, max_length=TEXT_MAX)
     status = models.CharField(
         max_length=16, choices=LetterStatus.choices, default=LetterStatus.DRAFT, db_index=True
     )
@@ -66,8 +67,11 @@ class Coverage(RevisionMixin, MarkedModel):
     language = models.CharField(max_length=16, blank=True)
     region = models.CharField(max_length=64, blank=True)
     lens = models.CharField(max_length=200, blank=True, help_text="The editorial lens.")
-    summary = models.TextField(blank=True, help_text="In our own words.")
-    quotes = models.JSONField(default=list, blank=True, help_text="Quoted sentences, a list.")
+    summary = models.TextField(blank=True, max_length=TEXT_MAX, help_text="In our own words.")
+    quotes = models.JSONField(
+        default=list, blank=True, validators=[StringList(max_items=100, max_length=2000)],
+        help_text="Quoted sentences: a list of at most 100 strings of at most 2,000 characters.",
+    )
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="coverage")
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
-from incidents.visibility import ClaimQuerySet
+from incidents.models.validation import (
+    SOURCE_TEXT_MAX,
+    TEXT_MAX,
+    claim_value_check,
+    json_problem,
+)
+from incidents.provenance.fields import field_spec
+from incidents.visibility import ClaimQuerySet, rank
 
 
 class SourceKind(models.TextChoices):
@@ -60,7 +68,9 @@ class Source(RevisionMixin, MarkedModel):
     reliability = models.CharField(
         max_length=1, choices=Reliability.choices, default=Reliability.F
     )
-    text = models.TextField(blank=True, help_text="The text the claims were read from.")
+    text = models.TextField(
+        blank=True, max_length=SOURCE_TEXT_MAX, help_text="The text the claims were read from."
+    )
     sha256 = models.CharField(max_length=64, blank=True)
     retrieved_at = models.DateTimeField(null=True, blank=True)
 
@@ -75,6 +85,11 @@ class Source(RevisionMixin, MarkedModel):
     @property
     def revisions(self):  # type: ignore[override]
         return self._revisions
+
+
+def names_records(value: object) -> bool:
+    """Whether a claim value can name records: a set of slugs, or a ratio's ``of``."""
+    return isinstance(value, list | dict)
 
 
 class ClaimStatus(models.TextChoices):
@@ -105,7 +120,9 @@ class Claim(MarkedModel):
     qualifier = models.CharField(max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT)
     precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
-    quote = models.TextField(blank=True, help_text="The quoted span the value was read from.")
+    quote = models.TextField(
+        blank=True, max_length=TEXT_MAX, help_text="The quoted span the value was read from."
+    )
     credibility = models.PositiveSmallIntegerField(
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(6)],
@@ -114,7 +131,7 @@ class Claim(MarkedModel):
     status = models.CharField(
         max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING, db_index=True
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=TEXT_MAX)
     fingerprint = models.CharField(
         max_length=64, unique=True, help_text="Hash of subject, field, source and value."
     )
@@ -124,11 +141,47 @@ class Claim(MarkedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(ClaimQuerySet)()
+    objects = models.Manager.from_queryset(  # type: ignore[assignment,misc]
+        ClaimQuerySet
+    )()
 
     class Meta:
         ordering = ["content_type_id", "object_id", "field", "id"]
         indexes = [models.Index(fields=["content_type", "object_id", "field"])]
 
     def __str__(self) -> str:
+        # Listings, choosers and log entries show this to anyone who sees the claim: a
+        # value that can name other records (an operators set, the campaign a ratio is
+        # "of") is left out, since those records may be hidden from the reader.
+        if names_records(self.value):
+            return f"{self.field} claim ({self.source})"
         return f"{self.field} = {self.value!r} ({self.source})"
+
+    def clean(self) -> None:
+        """The field must be a claim field of the subject's model, the value fit its kind
+        (``validation.claim_value_check``: the ranges of the record field it sets), and
+        the claim be at least as restricted as its source."""
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.content_type_id is not None:
+            model_name = ContentType.objects.get_for_id(self.content_type_id).model
+            try:
+                spec = field_spec(model_name, self.field)
+            except KeyError as exc:
+                errors["field"] = str(exc.args[0])
+            else:
+                if json_problem(self.value) is None:  # else clean_fields said why
+                    try:
+                        self.value = claim_value_check(spec.kind, self.value)
+                    except ValidationError as exc:
+                        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        if self.source_id is not None and self.marking:
+            source_marking = Source.objects.filter(pk=self.source_id).values_list(
+                "marking", flat=True).first()
+            if source_marking and rank(self.marking) < rank(source_marking):
+                errors["marking"] = (
+                    f"A claim is at least as restricted as its source ({source_marking}); "
+                    f"it cannot be {self.marking}."
+                )
+        if errors:
+            raise ValidationError(errors)

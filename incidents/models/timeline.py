@@ -9,6 +9,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, revisions_relation
+from incidents.models.validation import TEXT_MAX
 from incidents.visibility import RelationshipQuerySet
 
 
@@ -47,7 +48,7 @@ class Event(RevisionMixin, MarkedModel):
         help_text="A measured value, e.g. -4.9 for a 4.9 % share fall.",
     )
     unit = models.CharField(max_length=16, blank=True, help_text='e.g. "%".')
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
     actors = models.ManyToManyField("incidents.Actor", blank=True, related_name="events")
     incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="events")
     origin_type = models.ForeignKey(
@@ -79,6 +80,16 @@ class Event(RevisionMixin, MarkedModel):
     @property
     def is_derived(self) -> bool:
         return self.origin_type_id is not None
+
+    def clean(self) -> None:
+        """An entered event has a slug (its natural key); a derived event has none. An
+        empty slug is never stored: it is an error (``clean_fields``), not "no slug"."""
+        super().clean()
+        if not self.is_derived and self.slug is None:
+            raise ValidationError(
+                {"slug": "An entered event needs a slug (its natural key); only events "
+                 "derived from another record have none."}
+            )
 
 
 class RelationshipKind(models.TextChoices):
@@ -114,10 +125,12 @@ class Relationship(MarkedModel):
     precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX)
     sources = models.ManyToManyField("incidents.Source", blank=True, related_name="relationships")
 
-    objects = models.Manager.from_queryset(RelationshipQuerySet)()
+    objects = models.Manager.from_queryset(  # type: ignore[assignment,misc]
+        RelationshipQuerySet
+    )()
 
     class Meta:
         ordering = ["subject__name", "kind", "id"]

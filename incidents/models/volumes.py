@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 
 from incidents.models.base import MarkedModel, Qualifier
+from incidents.models.validation import StringList, count_validators
 from incidents.visibility import AccountQuerySet, CampaignPartQuerySet
 
 
@@ -17,15 +17,19 @@ class AccountCluster(MarkedModel):
         "incidents.Campaign", on_delete=models.CASCADE, related_name="account_clusters"
     )
     label = models.CharField(max_length=200)
-    count = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    count = models.BigIntegerField(null=True, blank=True, validators=count_validators())
     qualifier = models.CharField(max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT)
     detection_signals = models.JSONField(
-        default=list, blank=True, help_text="How the accounts were found, a list of strings."
+        default=list, blank=True, validators=[StringList(max_items=100, max_length=200)],
+        help_text="How the accounts were found: a list of at most 100 strings of at most "
+        "200 characters.",
     )
     first_seen = models.DateField(null=True, blank=True)
     last_seen = models.DateField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(CampaignPartQuerySet)()
+    objects = models.Manager.from_queryset(  # type: ignore[assignment,misc]
+        CampaignPartQuerySet
+    )()
 
     class Meta:
         ordering = ["campaign__slug", "label"]
@@ -49,7 +53,9 @@ class Account(MarkedModel):
     created_on = models.DateTimeField(null=True, blank=True)
     banned_on = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager.from_queryset(AccountQuerySet)()
+    objects = models.Manager.from_queryset(  # type: ignore[assignment,misc]
+        AccountQuerySet
+    )()
 
     class Meta:
         ordering = ["id"]
@@ -81,7 +87,7 @@ class ExchangeVolume(MarkedModel):
     campaign = models.ForeignKey(
         "incidents.Campaign", on_delete=models.CASCADE, related_name="volumes"
     )
-    count = models.BigIntegerField(validators=[MinValueValidator(0)])
+    count = models.BigIntegerField(validators=count_validators())
     qualifier = models.CharField(max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT)
     granularity = models.CharField(
         max_length=8, choices=Granularity.choices, default=Granularity.TOTAL
@@ -96,7 +102,9 @@ class ExchangeVolume(MarkedModel):
         AccountCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="volumes"
     )
 
-    objects = models.Manager.from_queryset(CampaignPartQuerySet)()
+    objects = models.Manager.from_queryset(  # type: ignore[assignment,misc]
+        CampaignPartQuerySet
+    )()
 
     class Meta:
         ordering = ["campaign__slug", "period_start", "id"]

@@ -90,7 +90,8 @@ def _statement_side(kind: str, side: Side) -> ConflictSide:
 def _describe(kind: str, side: Side) -> str:
     value = side.value
     if kind == "set":
-        value = ", ".join(value)
+        value = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) \
+            else str(value)
     detail = side.precision if kind == "date" else side.qualifier
     count = len(side.claims)
     noun = "source" if count == 1 else "sources"

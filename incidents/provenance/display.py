@@ -4,7 +4,7 @@ Pure functions, no I/O."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from incidents.provenance.consensus import parse_date
@@ -22,7 +22,13 @@ SET_QUALIFIER_WORDS = {"at_least": "including", "more_than": "including", "up_to
 
 
 def format_number(value: Any) -> str:
-    number = Decimal(str(value))
+    """1200 → "1,200", 1.80 → "1.8"; what is not a finite number, as text."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
     if number == number.to_integral_value():
         return f"{int(number):,}"
     return f"{number:,f}".rstrip("0").rstrip(".")
@@ -44,7 +50,8 @@ def describe_value(kind: str, value: Any, qualifier: str = "exact", precision: s
     if kind == "date":
         return format_date(value, precision or "day")
     if kind == "set":
-        members = ", ".join(value)
+        members = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) \
+            else str(value)
         word = SET_QUALIFIER_WORDS.get(qualifier, "")
         return f"{word} {members}".strip()
     if isinstance(value, dict):  # a ratio: {"of": slug, "ratio": n}

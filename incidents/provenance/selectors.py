@@ -7,18 +7,19 @@ subjects) and loads what it returns in a fixed number of queries, however many r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import copy
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Model, Prefetch, Q, QuerySet
 
 from incidents.figures import Figure, campaign_figures
 from incidents.models import (
+    Actor,
     Campaign,
     Claim,
     ClaimStatus,
@@ -26,22 +27,22 @@ from incidents.models import (
     FactAlert,
     Incident,
     Letter,
-    Marking,
-    markings_up_to,
 )
 from incidents.provenance.conflicts import Conflict, subject_conflicts
 from incidents.provenance.consensus import consensus, values_agree
 from incidents.provenance.derived import DerivedCheck, Input, check, requirements
 from incidents.provenance.evidence import quote_found
 from incidents.provenance.fields import FIELDS
-from incidents.selectors import accepted_claims_prefetch, clearance_for, visible
+from incidents.provenance.registry import claim_subject_models
+from incidents.selectors import accepted_claims_prefetch, visible
+from incidents.visibility import ORDER, RESTRICTED, clearance_for
 
 # -- subjects ------------
 
 
 def subject_models() -> dict[str, type[Model]]:
-    """Models whose records carry claims, by model name."""
-    return {name: apps.get_model("incidents", name) for name in FIELDS}
+    """Models whose records carry claims, by model name (``provenance.registry``)."""
+    return {model._meta.model_name or "": model for model in claim_subject_models()}
 
 
 def subject_key(obj: Model) -> str:
@@ -73,28 +74,20 @@ def _subject_querysets(viewer: Any) -> list[QuerySet]:
     return querysets
 
 
-def _visible_subjects_q(viewer: Any) -> Q:
-    """Claims whose subject the viewer may see (nothing to filter at TLP:RED)."""
-    allowed = markings_up_to(clearance_for(viewer))
-    if Marking.RED in allowed:
-        return Q()
-    q = Q(pk__in=[])
-    for model in subject_models().values():
-        q |= Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=model._default_manager.filter(marking__in=allowed).values("pk"),
-        )
-    return q
-
-
-def incident_claims_q(incident: Incident) -> Q:
+def incident_claims_q(incident: Incident, viewer: Any = None, *,
+                      as_viewer: bool = False) -> Q:
     """Claims about ``incident``: on it, its campaigns (and their children), and the
-    letters and events tied to it."""
+    letters and events tied to it. ``as_viewer``: a child campaign counts only through a
+    parent ``viewer`` may see (a GREEN part of a RED cluster is not tied to the incident
+    by a hidden record)."""
     def on(model: type[Model], ids: QuerySet) -> Q:
         return Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
 
+    parents: QuerySet[Campaign] = Campaign.objects.all()
+    if as_viewer:
+        parents = visible(parents, viewer)
     campaigns = Campaign.objects.filter(
-        Q(incident=incident) | Q(parent__incident=incident)
+        Q(incident=incident) | Q(parent__incident=incident, parent__in=parents.values("pk"))
     ).values("pk")
     return (
         on(Incident, Incident.objects.filter(pk=incident.pk).values("pk"))
@@ -109,13 +102,78 @@ def subject_claims_q(subject: Model) -> Q:
 
 
 def claims_visible(viewer: Any) -> QuerySet[Claim]:
-    """Claims the viewer may see (the claim, its source and its subject), with source."""
-    allowed = markings_up_to(clearance_for(viewer))
-    return (
-        Claim.objects.filter(marking__in=allowed, source__marking__in=allowed)
-        .filter(_visible_subjects_q(viewer))
-        .select_related("source", "content_type", "reviewed_by")
-    )
+    """Claims the viewer may see (the claim, its source and its subject, by
+    ``incidents.visibility``), with source."""
+    claims: Any = Claim.objects.all()
+    return claims.visible_to(viewer).select_related("source", "content_type", "reviewed_by")
+
+
+# -- naming what a claim refers to ------------
+
+#: Claim fields whose values name other records: (subject model, field) → (model named,
+#: where: "members" for a set of slugs, "of" for a ratio's ``{"of": slug}``).
+REFERENCES: dict[tuple[str, str], tuple[type[Model], str]] = {
+    ("campaign", "operators"): (Actor, "members"),
+    ("campaign", "exchanges_ratio"): (Campaign, "of"),
+}
+
+Redactor = Callable[[Claim], Claim]
+
+
+def claim_redactor(*, viewer: Any, claims: Iterable[Claim]) -> Redactor:
+    """A function giving each of ``claims`` as ``viewer`` may read it: a claim whose
+    value names a record the viewer may not see (an operator, the campaign a ratio is
+    "of") comes back as a copy naming ``visibility.RESTRICTED`` in its place (one marker
+    for a set, however many were hidden); other claims come back as they are. The same
+    claim always gives the same object. One query per kind of record named."""
+    if clearance_for(viewer) == ORDER[-1]:
+        return lambda claim: claim  # nothing is hidden at TLP:RED
+    claims = list(claims)
+    named: dict[type[Model], set[str]] = {}
+    for claim in claims:
+        ref = REFERENCES.get((claim.content_type.model, claim.field))
+        if ref is not None:
+            named.setdefault(ref[0], set()).update(_slugs(claim.value, ref[1]))
+    seen: dict[type[Model], set[str]] = {
+        model: set(visible(model._default_manager.all(), viewer)
+                   .filter(slug__in=slugs).values_list("slug", flat=True))
+        for model, slugs in named.items() if slugs
+    }
+    done: dict[int, Claim] = {}
+
+    def redact(claim: Claim) -> Claim:
+        if id(claim) in done:
+            return done[id(claim)]
+        result = claim
+        ref = REFERENCES.get((claim.content_type.model, claim.field))
+        if ref is not None:
+            model, where = ref
+            value = _redacted(claim.value, where, seen.get(model, set()))
+            if value != claim.value:
+                result = copy.copy(claim)
+                result.value = value
+        done[id(claim)] = result
+        return result
+
+    return redact
+
+
+def _slugs(value: Any, where: str) -> set[str]:
+    if where == "members" and isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    if where == "of" and isinstance(value, dict) and isinstance(value.get("of"), str):
+        return {value["of"]}
+    return set()
+
+
+def _redacted(value: Any, where: str, seen: set[str]) -> Any:
+    if where == "members" and isinstance(value, list):
+        shown = [v for v in value if not isinstance(v, str) or v in seen]
+        return shown + [RESTRICTED] if len(shown) < len(value) else value
+    if where == "of" and isinstance(value, dict) and isinstance(value.get("of"), str) \
+            and value["of"] not in seen:
+        return {**value, "of": RESTRICTED}
+    return value
 
 
 # -- review queue ------------
@@ -215,8 +273,14 @@ def _input(name: str, campaign: Campaign, shown: Figure) -> Input | None:
 def derived_checks(*, viewer: Any, claims: Iterable[Claim]) -> dict[int, DerivedCheck]:
     """Checks of the derived claims among ``claims`` (on campaigns) against the shown
     figures they derive from, by claim id. Campaigns the claims compare with ("80 %
-    larger than X") are loaded in one query; an invisible one makes the check unknown."""
+    larger than X") are loaded in one query; an invisible one makes the check unknown,
+    exactly as an unknown one does, and is named ``restricted`` in the check's claim."""
     claims = list(claims)
+    return _derived_checks(viewer, claims, claim_redactor(viewer=viewer, claims=claims))
+
+
+def _derived_checks(viewer: Any, claims: list[Claim],
+                    redact: Redactor) -> dict[int, DerivedCheck]:
     derived = [
         c for c in claims
         if c.content_type.model == "campaign" and requirements(c.field, c.value) is not None
@@ -249,7 +313,7 @@ def derived_checks(*, viewer: Any, claims: Iterable[Claim]) -> dict[int, Derived
             if campaign.pk not in figures:
                 figures[campaign.pk] = campaign_figures(campaign)
             inputs[name] = _input(name, campaign, figures[campaign.pk][field])
-        result[claim.pk] = check(claim.field, claim, inputs)
+        result[claim.pk] = replace(check(claim.field, claim, inputs), claim=redact(claim))
     return result
 
 
@@ -266,6 +330,24 @@ def campaign_derived_checks(*, viewer: Any, campaign: Campaign) -> list[DerivedC
     return sorted(checks.values(), key=lambda c: (c.field, c.claim.pk))
 
 
+def campaigns_derived_checks(*, viewer: Any,
+                             campaigns: Iterable[Campaign]) -> dict[int, list[DerivedCheck]]:
+    """``campaign_derived_checks`` for every campaign of a page at once, by campaign id:
+    comparisons between them need no query, and one query loads the visible campaigns
+    off the page they compare with. The campaigns must come with ``accepted_claims``
+    prefetched (``incidents.selectors.campaign_queryset``)."""
+    claims: list[Claim] = []
+    for campaign in campaigns:
+        for claim in campaign.accepted_claims:  # type: ignore[attr-defined]
+            claim.subject = campaign
+            claims.append(claim)
+    result: dict[int, list[DerivedCheck]] = {}
+    checks = derived_checks(viewer=viewer, claims=claims)
+    for derived in sorted(checks.values(), key=lambda c: (c.field, c.claim.pk)):
+        result.setdefault(derived.claim.object_id, []).append(derived)
+    return result
+
+
 # -- conflicts ------------
 
 
@@ -278,7 +360,7 @@ def conflict_list(*, viewer: Any, incident: Incident | None = None,
     accepting or rejecting a claim changes the list at once. Three to eight queries."""
     claims_qs = claims_visible(viewer).filter(status=ClaimStatus.ACCEPTED)
     if incident is not None:
-        claims_qs = claims_qs.filter(incident_claims_q(incident))
+        claims_qs = claims_qs.filter(incident_claims_q(incident, viewer, as_viewer=True))
     if subject is not None:
         claims_qs = claims_qs.filter(subject_claims_q(subject))
     if field:
@@ -287,7 +369,11 @@ def conflict_list(*, viewer: Any, incident: Incident | None = None,
         GenericPrefetch("subject", _subject_querysets(viewer))
     ).order_by("content_type_id", "object_id", "field", "id"))
     claims = [c for c in claims if c.subject is not None]
-    checks = derived_checks(viewer=viewer, claims=claims)
+    redact = claim_redactor(viewer=viewer, claims=claims)
+    checks = _derived_checks(viewer, claims, redact)
+    # Conflicts are read off the claims as the viewer may read them: a hidden record
+    # named in a value is "restricted", and the checks carry the same copies.
+    claims = [redact(c) for c in claims]
     by_claim_object = {id(c): checks[c.pk] for c in claims if c.pk in checks}
     grouped: dict[tuple[int, int], list[Claim]] = {}
     for claim in claims:

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from incidents.models import Campaign, Claim, ClaimStatus, Source
+from incidents.models.validation import claim_value_check
 from incidents.provenance.consensus import consensus
 from incidents.provenance.fields import FIELDS, field_spec
 from incidents.services.citations import figures_drift_check
 from incidents.services.timeline import derived_events_refresh
-from incidents.visibility import markings_up_to
+from incidents.visibility import markings_up_to, strictest
 
 
 def claim_fingerprint(*, subject: models.Model, field: str, source: Source, value: Any,
@@ -50,15 +51,20 @@ def claim_upsert(
     """Create the claim or leave the existing one with the same fingerprint untouched.
 
     Idempotent. Returns ``(claim, created)``. Validates the field against the subject's
-    registry and the value against its kind. Refreshes the subject's shown values when
-    an accepted claim is created.
+    registry and the value against its kind (the same rules as ``Claim.clean``, so the
+    API and the admin agree) before storing anything. The claim's marking is the
+    strictest of ``marking`` and its source's: a claim is never less restricted than the
+    source it rests on. Refreshes the subject's shown values when an accepted claim is
+    created.
     """
     model_name = subject._meta.model_name or ""
     try:
         spec = field_spec(model_name, field)
     except KeyError as exc:
         raise ValidationError({"field": str(exc.args[0])}) from None
-    _check_value(spec.kind, value)
+    value = _check_value(spec.kind, value)
+    # Never less restricted than the source it rests on: the strictest of the two.
+    marking = strictest(marking or source.marking, source.marking)
     fingerprint = claim_fingerprint(
         subject=subject, field=field, source=source, value=value, qualifier=qualifier
     )
@@ -78,7 +84,7 @@ def claim_upsert(
         kind=kind,
         status=status,
         fingerprint=fingerprint,
-        marking=marking or source.marking,
+        marking=marking,
     )
     claim.full_clean()
     claim.save()
@@ -87,33 +93,11 @@ def claim_upsert(
     return claim, True
 
 
-def _check_value(kind: str, value: Any) -> None:
-    if kind == "ratio" and isinstance(value, dict):
-        if not isinstance(value.get("of"), str) or not _is_number(value.get("ratio")):
-            raise ValidationError(
-                {"value": 'A ratio is {"of": "<campaign slug>", "ratio": <number>}.'}
-            )
-        value = value["ratio"]
-    if kind in {"count", "number", "ratio"}:
-        if not _is_number(value):
-            raise ValidationError({"value": f"Expected a number, got {value!r}."})
-        if kind != "number" and value < 0:
-            raise ValidationError({"value": "A count or ratio cannot be negative."})
-    elif kind == "date":
-        try:
-            dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(
-                {"value": f"Expected an ISO date (YYYY-MM-DD), got {value!r}."}
-            ) from None
-    elif kind == "set" and (
-        not isinstance(value, list) or not all(isinstance(v, str) for v in value)
-    ):
-        raise ValidationError({"value": "Expected a list of slugs."})
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _check_value(kind: str, value: Any) -> Any:
+    """The value as it will be stored, or ``ValidationError`` on ``value``: the rules of
+    ``Claim.clean`` (``incidents.models.validation.claim_value_check``), checked before
+    anything is looked up or stored."""
+    return claim_value_check(kind, value)
 
 
 @transaction.atomic

@@ -32,9 +32,11 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from incidents.models import (
+    Actor,
     Campaign,
     ClaimStatus,
     Coverage,
+    Incident,
     Letter,
     LetterStatus,
     Source,
@@ -42,7 +44,11 @@ from incidents.models import (
 from incidents.provenance.fields import FIELDS
 from incidents.services.citations import citations_issue
 from incidents.services.claims import claim_upsert, facts_refresh
-from incidents.services.timeline import derived_events_refresh, derived_events_remove
+from incidents.services.timeline import (
+    derived_events_follow,
+    derived_events_refresh,
+    derived_events_remove,
+)
 from incidents.visibility import can_see, clearance_for, markings_up_to, may_mark
 
 #: Records whose timeline events are derived from them.
@@ -114,16 +120,19 @@ def m2m_with_hidden(*, instance: models.Model, name: str, values: Any,
     """The rows ``instance.<name>`` should hold when ``viewer`` sets it to ``values``:
     those, plus the links to records the viewer may not see, which stay."""
     chosen = list(values)
-    related: Any = instance._meta.get_field(name).related_model
+    field: Any = instance._meta.get_field(name)
+    related: Any = field.related_model
     for value in chosen:
         obj = value if isinstance(value, models.Model) else None
         if obj is not None and not can_see(viewer, obj):
             raise ValidationError({name: f"Unknown {related._meta.verbose_name}."})
     if instance.pk is None:
         return chosen
-    hidden = list(getattr(instance, name).exclude(
-        pk__in=related._default_manager.all().visible_to(viewer).values("pk")
-    ))
+    # Through the related model, not ``instance.<name>``: that manager would answer
+    # from a prefetch cache, which a reader's visible-only prefetch left hidden rows out of.
+    hidden = list(related._default_manager.filter(
+        **{field.related_query_name(): instance.pk}
+    ).exclude(pk__in=related._default_manager.all().visible_to(viewer).values("pk")))
     return chosen + [h for h in hidden if h not in chosen]
 
 
@@ -185,15 +194,26 @@ def _split(model: type[models.Model], data: Mapping[str, Any]) -> tuple[dict, di
     return fields, m2m
 
 
-def _figures_write(*, instance: models.Model, figures: Mapping[str, FigureInput],
-                   user: Any) -> None:
+def figures_write(*, instance: models.Model, figures: Mapping[str, FigureInput],
+                  user: Any) -> None:
+    """Write each figure with its claim: an accepted claim in ``user``'s name (the
+    source and quote given), then the stored figures refreshed. Idempotent per claim."""
+    specs = FIELDS.get(instance._meta.model_name or "", {})
     for claim_field, fig in figures.items():
-        claim, _ = claim_upsert(
-            subject=instance, field=claim_field, value=fig.value, source=fig.source,
-            qualifier=fig.qualifier, precision=fig.precision, quote=fig.quote,
-            status=ClaimStatus.ACCEPTED, marking=None, refresh=False,
-        )
-        if claim.status != ClaimStatus.ACCEPTED or fig.note:
+        try:
+            claim, created = claim_upsert(
+                subject=instance, field=claim_field, value=fig.value, source=fig.source,
+                qualifier=fig.qualifier, precision=fig.precision, quote=fig.quote,
+                status=ClaimStatus.ACCEPTED, marking=None, refresh=False,
+            )
+        except ValidationError as exc:
+            # The claim's own field names ("value", "quote" …) mean the figure here.
+            spec = specs.get(claim_field)
+            name = (spec.value_attr if spec is not None else None) or claim_field
+            raise ValidationError({name: exc.messages}) from None
+        # The editor who wrote the figure is its reviewer: the claim is accepted in
+        # their name (a claim that existed pending is accepted now).
+        if created or claim.status != ClaimStatus.ACCEPTED or fig.note:
             type(claim).objects.filter(pk=claim.pk).update(
                 status=ClaimStatus.ACCEPTED, reviewed_by=_real_user(user),
                 reviewed_at=timezone.now(), note=fig.note or claim.note,
@@ -246,7 +266,7 @@ def record_create[M: models.Model](
     for name, values in m2m.items():
         getattr(instance, name).set(m2m_with_hidden(instance=instance, name=name,
                                                     values=values, viewer=viewer))
-    _figures_write(instance=instance, figures=figures, user=user)
+    figures_write(instance=instance, figures=figures, user=user)
     log(instance, "wagtail.create", user=_real_user(user))
     record_saved(instance=instance, created=True)
     return instance
@@ -265,6 +285,7 @@ def record_update[M: models.Model](
     marking_check(viewer=viewer, marking=fields.get("marking"), instance=instance)
     figure_fields_check(model=type(instance), data=fields, instance=instance)
     previous_marking = getattr(instance, "marking", None)
+    previous_label = stored_label(instance)
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.full_clean()
@@ -272,9 +293,10 @@ def record_update[M: models.Model](
     for name, values in m2m.items():
         getattr(instance, name).set(m2m_with_hidden(instance=instance, name=name,
                                                     values=values, viewer=viewer))
-    _figures_write(instance=instance, figures=figures or {}, user=user)
+    figures_write(instance=instance, figures=figures or {}, user=user)
     log(instance, "wagtail.edit", user=_real_user(user))
-    record_saved(instance=instance, previous_marking=previous_marking)
+    record_saved(instance=instance, previous_marking=previous_marking,
+                 previous_label=previous_label)
     return instance
 
 
@@ -291,17 +313,34 @@ def record_delete(*, instance: models.Model, user: Any = None, viewer: Any = Non
     instance.delete()
 
 
+def stored_label(instance: models.Model) -> str | None:
+    """How ``instance`` is named in the database now (before a write applies)."""
+    if instance.pk is None:
+        return None
+    stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+    return str(stored) if stored is not None else None
+
+
 def record_saved(*, instance: models.Model, created: bool = False,
-                 previous_marking: str | None = None) -> None:
+                 previous_marking: str | None = None,
+                 previous_label: str | None = None) -> None:
     """The domain consequences of a saved record, whichever door saved it (called by the
     services above and by the admin after Wagtail's own save):
 
     * a record with figures whose marking changed (or that is new) gets its stored
       figures recomputed, since which claims count depends on its marking;
     * events derived from a campaign, letter or coverage item follow it;
-    * a letter marked sent snapshots the figures it cites.
+    * a letter marked sent snapshots the figures it cites;
+    * an actor, incident or campaign renamed or re-marked refreshes the events that
+      name or link it, so no event keeps naming a record now more restricted than it.
     """
     marking = getattr(instance, "marking", None)
+    marking_changed = previous_marking is not None and previous_marking != marking
+    renamed = previous_label is not None and previous_label != str(instance)
+    if not created and isinstance(instance, Actor | Incident | Campaign) and (
+        marking_changed or renamed
+    ):
+        derived_events_follow(obj=instance)
     if FIELDS.get(instance._meta.model_name or "") and (
         created or (previous_marking is not None and previous_marking != marking)
     ):

@@ -28,12 +28,11 @@ from incidents.models import (
     Source,
     Technique,
 )
+from incidents.provenance.registry import claim_subject_model, claim_subject_names
 from incidents.services.claims import claim_upsert, facts_refresh
 from incidents.services.timeline import derived_events_refresh
 
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "reference" / "reference.yaml"
-
-SUBJECT_MODELS = {"campaign": Campaign, "incident": Incident, "letter": Letter, "event": Event}
 
 
 class ReferenceDataError(Exception):
@@ -249,9 +248,16 @@ class _Loader:
         touched: dict[tuple[str, int], models.Model] = {}
         for row in rows:
             model_name, _, slug = row["subject"].partition(":")
-            model = SUBJECT_MODELS.get(model_name)
+            model = claim_subject_model(model_name)
             if model is None:
-                raise ReferenceDataError(f"claim subject {row['subject']!r}: unknown type")
+                known = ", ".join(claim_subject_names())
+                raise ReferenceDataError(
+                    f"claim subject {row['subject']!r}: unknown type (one of {known})"
+                )
+            if not any(f.name == "slug" for f in model._meta.fields):
+                raise ReferenceDataError(
+                    f"claim subject {row['subject']!r}: {model_name} has no slug to name it by"
+                )
             subject = self.by_slug(model, slug)
             value = row["value"]
             if isinstance(value, dt.date):

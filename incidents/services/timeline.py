@@ -1,4 +1,21 @@
-"""Timeline events derived from other records (campaign periods, letters, coverage)."""
+"""Timeline events derived from other records (campaign periods, letters, coverage).
+
+A derived event embeds other records (a title naming an outlet, links to actors and
+incidents), so "most restrictive wins" applies, the way the derived events surface
+chose it (``docs/architecture.md``): the event carries its **origin's marking**, and it
+**leaves out what is more restricted** than that marking, so it never names a record a
+reader of the event may not see:
+
+* a coverage event is titled ``"<outlet>: <title>"`` only when the outlet's marking is
+  no more restricted than the coverage item's; otherwise ``"Coverage: <title>"``;
+* the event links only the actors and incidents no more restricted than itself; a
+  campaign's events link the incidents of its cluster (its ancestors) only through
+  ancestors no more restricted than the campaign.
+
+The events are refreshed by the services that change their origin (``record_saved``,
+``facts_refresh``), not by signals; ``derived_events_follow`` refreshes the events that
+embed a record whose name or marking changed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +24,22 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from incidents.models import Campaign, Coverage, Event, EventKind, Letter, LetterStatus
+from incidents.models import (
+    Actor,
+    Campaign,
+    Coverage,
+    Event,
+    EventKind,
+    Incident,
+    Letter,
+    LetterStatus,
+)
+from incidents.visibility import rank
+
+
+def _within(obj: Any, marking: str) -> bool:
+    """``obj`` is no more restricted than ``marking`` (so an event so marked may name it)."""
+    return rank(obj.marking) <= rank(marking)
 
 
 def _wanted_events(obj: Any) -> dict[str, dict[str, Any]]:
@@ -38,7 +70,9 @@ def _wanted_events(obj: Any) -> dict[str, dict[str, Any]]:
                 "precision": obj.date_precision if not obj.sent_on else "day",
             }
     elif isinstance(obj, Coverage) and obj.published_on:
-        outlet = obj.outlet.name if obj.outlet is not None else "Coverage"
+        outlet = "Coverage"
+        if obj.outlet is not None and _within(obj.outlet, obj.marking):
+            outlet = obj.outlet.name
         wanted["coverage"] = {
             "title": f"{outlet}: {obj.title}"[:300],
             "kind": EventKind.COVERAGE,
@@ -49,26 +83,37 @@ def _wanted_events(obj: Any) -> dict[str, dict[str, Any]]:
 
 
 def _incident_ids(obj: Any) -> list[int]:
+    """Incidents the events of ``obj`` link: only those no more restricted than ``obj``."""
     if isinstance(obj, Campaign):
-        ids = []
+        ids: list[int] = []
+        seen: set[int] = set()
         campaign: Campaign | None = obj
-        while campaign is not None:  # a child campaign belongs to its cluster's incident
+        # A child campaign belongs to its cluster's incident, but only through ancestors
+        # the event may name; stop at a loop (``Campaign.clean`` refuses them anyway).
+        while campaign is not None and campaign.pk not in seen and _within(campaign, obj.marking):
+            seen.add(campaign.pk)
             if campaign.incident_id:
                 ids.append(campaign.incident_id)
             campaign = campaign.parent
-        return ids
-    return list(obj.incidents.values_list("id", flat=True))
+        candidates = Incident.objects.filter(pk__in=ids)
+    else:
+        candidates = obj.incidents.all()
+    return [i.pk for i in candidates.only("pk", "marking") if _within(i, obj.marking)]
 
 
 def _actor_ids(obj: Any) -> list[int]:
+    """Actors the events of ``obj`` link: only those no more restricted than ``obj``."""
+    ids: list[int] = []
     if isinstance(obj, Campaign):
-        return list(obj.operators.values_list("id", flat=True))
-    if isinstance(obj, Letter):
+        ids = list(obj.operators.values_list("id", flat=True))
+    elif isinstance(obj, Letter):
         ids = list(obj.recipients.values_list("id", flat=True))
-        return [obj.sender_id, *ids] if obj.sender_id else ids
-    if isinstance(obj, Coverage):
-        return [obj.outlet_id] if obj.outlet_id else []
-    return []
+        if obj.sender_id:
+            ids = [obj.sender_id, *ids]
+    elif isinstance(obj, Coverage) and obj.outlet_id:
+        ids = [obj.outlet_id]
+    markings = {a.pk: a.marking for a in Actor.objects.filter(pk__in=ids).only("pk", "marking")}
+    return [pk for pk in ids if pk in markings and rank(markings[pk]) <= rank(obj.marking)]
 
 
 @transaction.atomic
@@ -76,7 +121,8 @@ def derived_events_refresh(*, obj: Any) -> list[Event]:
     """Bring the events derived from ``obj`` in step with it: create, update, or delete.
 
     Idempotent: calling it twice leaves one event per origin and role. The events carry
-    the origin's marking, incidents and actors.
+    the origin's marking, and its incidents and actors that are no more restricted than
+    it (see the module docstring).
     """
     origin_type = ContentType.objects.get_for_model(obj)
     existing = {
@@ -115,3 +161,42 @@ def derived_events_remove(*, obj: Any) -> None:
     Event.objects.filter(
         origin_type=ContentType.objects.get_for_model(obj), origin_id=obj.pk
     ).delete()
+
+
+def derived_events_follow(*, obj: Any) -> int:
+    """Refresh the events that embed ``obj`` (an actor, incident or campaign) without
+    being derived from it: call when its name or marking changes, so an event never
+    keeps naming or linking a record that became more restricted than the event.
+    Returns how many origins were refreshed."""
+    origins: list[Any] = []
+    if isinstance(obj, Actor):
+        origins += list(Coverage.objects.filter(outlet=obj).select_related("outlet"))
+        origins += list(Campaign.objects.filter(operators=obj).select_related("parent"))
+        origins += list(Letter.objects.filter(sender=obj))
+        origins += list(Letter.objects.filter(recipients=obj))
+    elif isinstance(obj, Incident):
+        campaigns = list(Campaign.objects.filter(incident=obj))
+        origins += campaigns + _descendants(campaigns)
+        origins += list(Letter.objects.filter(incidents=obj))
+        origins += list(Coverage.objects.filter(incidents=obj).select_related("outlet"))
+    elif isinstance(obj, Campaign):
+        origins += _descendants([obj])
+    done: set[tuple[str, int]] = set()
+    for origin in origins:
+        key = (origin._meta.label_lower, origin.pk)
+        if key not in done:
+            done.add(key)
+            derived_events_refresh(obj=origin)
+    return len(done)
+
+
+def _descendants(campaigns: list[Campaign]) -> list[Campaign]:
+    found: list[Campaign] = []
+    seen = {c.pk for c in campaigns}
+    frontier = [c.pk for c in campaigns]
+    while frontier:
+        children = list(Campaign.objects.filter(parent_id__in=frontier).exclude(pk__in=seen))
+        seen |= {c.pk for c in children}
+        found += children
+        frontier = [c.pk for c in children]
+    return found

@@ -35,6 +35,7 @@ from incidents.provenance.selectors import (
     alert_list,
     claim_assessments,
     claim_queue,
+    claim_redactor,
     claims_visible,
     conflict_list,
     incident_claims_q,
@@ -42,6 +43,7 @@ from incidents.provenance.selectors import (
 from incidents.selectors import visible
 from incidents.services.citations import alerts_acknowledge
 from incidents.services.review import claims_review
+from incidents.visibility import RESTRICTED, can_see
 
 REVIEW_PERMISSION = "incidents.change_claim"
 ALERT_PERMISSION = "incidents.change_factalert"
@@ -238,15 +240,19 @@ class SourceEvidenceView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Tem
         context = super().get_context_data(**kwargs)
         claims = list(claims_visible(self.request.user).filter(source=self.source)
                       .prefetch_related("subject"))
+        redact = claim_redactor(viewer=self.request.user, claims=claims)
         spans = []
         rows = []
         for claim in claims:
             found = find_quote(self.source.text, claim.quote)
-            rows.append({"claim": claim, "value": claim_value(claim), "found": found,
+            rows.append({"claim": claim, "value": claim_value(redact(claim)), "found": found,
                          "label": field_label(claim.content_type.model, claim.field)})
             if found:
                 spans.append((found[0], found[1], claim))
+        publisher = self.source.publisher
         context.update(source=self.source, rows=rows,
+                       publisher=(publisher if can_see(self.request.user, publisher)
+                                  else RESTRICTED) if publisher is not None else None,
                        segments=_segments(self.source.text, spans))
         return context
 

@@ -40,10 +40,15 @@ from incidents.wagtail_admin.forms import (
     ClaimCreateView,
     ClaimEditView,
     ClaimInspectView,
+    FigurePanel,
     RelationshipAdminForm,
+    claim_panels,
 )
 
 MARKING = FieldPanel("marking")
+REVIEWED = "Fixed once the claim is reviewed: add another claim to say something else."
+STATUS_HELP = ("New claims are pending; they are accepted or rejected in the review queue "
+               "(Provenance menu), which records the reviewer.")
 
 # --- Knowledge base ------------------------------------------------------------------
 
@@ -69,7 +74,8 @@ class IncidentViewSet(DomainViewSet):
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("status"), MARKING]),
         FieldRowPanel([FieldPanel("target_provider"), FieldPanel("target_system")]),
-        FieldRowPanel([FieldPanel("disclosed_on"), FieldPanel("disclosed_precision")]),
+        FieldRowPanel([FigurePanel("disclosed_on"), FigurePanel("disclosed_precision")]),
+        *claim_panels(Incident),
         FieldPanel("summary"),
     ]
 
@@ -101,15 +107,17 @@ class CampaignViewSet(DomainViewSet):
         FieldPanel("operators"),
         MultiFieldPanel(
             [
-                FieldRowPanel([FieldPanel("start_date"), FieldPanel("start_precision")]),
-                FieldRowPanel([FieldPanel("end_date"), FieldPanel("end_precision")]),
-                FieldRowPanel([FieldPanel("exchanges"), FieldPanel("exchanges_qualifier")]),
-                FieldRowPanel([FieldPanel("accounts"), FieldPanel("accounts_qualifier")]),
+                FieldRowPanel([FigurePanel("start_date"), FigurePanel("start_precision")]),
+                FieldRowPanel([FigurePanel("end_date"), FigurePanel("end_precision")]),
+                FieldRowPanel([FigurePanel("exchanges"), FigurePanel("exchanges_qualifier")]),
+                FieldRowPanel([FigurePanel("accounts"), FigurePanel("accounts_qualifier")]),
             ],
             heading="Period and figures",
-            help_text="Shown values. Once a figure has accepted claims, their consensus "
-            "replaces what is typed here; add a claim to change it for good.",
+            help_text="Shown values: the consensus of the accepted claims. Enter a figure "
+            "with its source when creating the campaign; afterwards a figure changes "
+            "only through a claim.",
         ),
+        *claim_panels(Campaign),
         FieldPanel("capabilities", widget=forms.CheckboxSelectMultiple),
         FieldPanel("techniques", widget=forms.CheckboxSelectMultiple),
         FieldPanel("description"),
@@ -151,7 +159,8 @@ class LetterViewSet(DomainViewSet):
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("sender"), FieldPanel("status")]),
         FieldPanel("recipients"),
-        FieldRowPanel([FieldPanel("date"), FieldPanel("date_precision"), FieldPanel("sent_on")]),
+        FieldRowPanel([FigurePanel("date"), FigurePanel("date_precision"), FieldPanel("sent_on")]),
+        *claim_panels(Letter),
         FieldPanel("incidents"),
         FieldPanel("body"),
         MARKING,
@@ -195,8 +204,9 @@ class EventViewSet(DomainViewSet):
     panels = [
         FieldPanel("title"),
         FieldPanel("slug"),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("date"), FieldPanel("precision")]),
-        FieldRowPanel([FieldPanel("value"), FieldPanel("unit")]),
+        FieldRowPanel([FieldPanel("kind"), FigurePanel("date"), FigurePanel("precision")]),
+        FieldRowPanel([FigurePanel("value"), FieldPanel("unit")]),
+        *claim_panels(Event),
         FieldPanel("incidents"),
         FieldPanel("actors"),
         FieldPanel("description"),
@@ -246,25 +256,27 @@ class ClaimViewSet(DomainViewSet):
         UpdatedAtColumn(),
     ]
     list_select_related = ("source", "content_type")
-    list_filter = ["status", "kind", "field", "content_type", "qualifier", "source", "marking"]
+    list_filter = ["status", "kind", "field", "content_type", "object_id", "qualifier", "source",
+                   "marking"]
     search_fields = ["field", "quote", "note", "source__title"]
     inspect_view_fields_exclude = ["fingerprint"]
     edit_handler = ObjectList(
         [
-            FieldRowPanel([FieldPanel("content_type"), FieldPanel("object_id")], heading="Subject"),
-            FieldRowPanel([FieldPanel("field"), FieldPanel("kind")]),
-            FieldPanel(
+            FieldRowPanel([FigurePanel("content_type", help_text=REVIEWED),
+                           FigurePanel("object_id", help_text=REVIEWED)], heading="Subject"),
+            FieldRowPanel([FigurePanel("field", help_text=REVIEWED),
+                           FigurePanel("kind", help_text=REVIEWED)]),
+            FigurePanel(
                 "value",
                 widget=JSON_TEXTAREA,
                 help_text="JSON: a number, an ISO date in quotes, or a list of slugs.",
             ),
-            FieldRowPanel([FieldPanel("qualifier"), FieldPanel("precision")]),
-            FieldPanel("source"),
+            FieldRowPanel([FigurePanel("qualifier", help_text=REVIEWED),
+                           FigurePanel("precision", help_text=REVIEWED)]),
+            FigurePanel("source", help_text=REVIEWED),
             FieldPanel("quote"),
             FieldRowPanel(
-                [FieldPanel("status"), FieldPanel("credibility")],
-                help_text="Claims are usually accepted or rejected in the review queue "
-                "(Provenance menu); a change of status here records you as the reviewer.",
+                [FigurePanel("status", help_text=STATUS_HELP), FieldPanel("credibility")],
             ),
             FieldPanel("note"),
             MARKING,
@@ -273,7 +285,7 @@ class ClaimViewSet(DomainViewSet):
     )
 
     def get_queryset(self, request: Any) -> QuerySet[Claim]:
-        return Claim.objects.select_related(*self.list_select_related).prefetch_related("subject")
+        return super().get_queryset(request).prefetch_related("subject")
 
 
 class RelationshipViewSet(DomainViewSet):
@@ -327,7 +339,8 @@ class AccountClusterViewSet(DomainViewSet):
     search_fields = ["label", "campaign__name", "detection_signals"]
     panels = [
         FieldRowPanel([FieldPanel("label"), FieldPanel("campaign")]),
-        FieldRowPanel([FieldPanel("count"), FieldPanel("qualifier")]),
+        FieldRowPanel([FigurePanel("count"), FigurePanel("qualifier")]),
+        *claim_panels(AccountCluster),
         FieldPanel("detection_signals", widget=JSON_TEXTAREA),
         FieldRowPanel([FieldPanel("first_seen"), FieldPanel("last_seen")]),
         MARKING,
@@ -371,7 +384,8 @@ class ExchangeVolumeViewSet(DomainViewSet):
     search_fields = ["campaign__name", "campaign__slug"]
     panels = [
         FieldPanel("campaign"),
-        FieldRowPanel([FieldPanel("count"), FieldPanel("qualifier"), FieldPanel("granularity")]),
+        FieldRowPanel([FigurePanel("count"), FigurePanel("qualifier"), FieldPanel("granularity")]),
+        *claim_panels(ExchangeVolume),
         FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
         FieldRowPanel([FieldPanel("capability"), FieldPanel("account_cluster")]),
         MARKING,
@@ -407,7 +421,9 @@ class TechniqueViewSet(VocabularyViewSet):
 
 
 class ClearanceViewSet(DomainViewSet):
-    """Who may see which markings; kept with Wagtail's own user settings."""
+    """Who may see which markings; kept with Wagtail's own user settings. Superusers
+    only (``access.AdministratorsOnlyPolicy``): the menu item, the listing and the
+    forms are refused to everyone else, their own row included."""
 
     model = Clearance
     icon = "lock"

@@ -1,14 +1,18 @@
 """One error shape for every failure: ``{"detail", "code", "errors": [{"field", "reason"}]}``.
 
 Services raise Django's ``ValidationError``; it becomes a 400 here, so views never
-translate it themselves.
+translate it themselves. A delete that would reach records the writer may not see
+(``RestrictedCascade``) is a 409. With ``DEBUG`` off, anything unexpected is logged and
+answered with a 500 in the same shape, never a stack trace.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,7 +21,13 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
+
+from incidents.services.records import RestrictedCascade
+
+logger = logging.getLogger("kb.api")
+
+SERVER_ERROR = "Internal server error; it has been logged."
 
 
 class Conflict(exceptions.APIException):
@@ -53,6 +63,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         names = sorted({str(o._meta.verbose_name_plural) for o in blocking})
         exc = Conflict(f"Still referenced by {', '.join(names) or 'other records'}; "
                        "remove those references first.")
+    elif isinstance(exc, RestrictedCascade):
+        exc = Conflict(str(exc) or "The change would reach records you may not see.")
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with another record (a unique key or a "
                        "constraint); reload and try again.")
@@ -61,12 +73,19 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
     if isinstance(exc, DjangoValidationError):
-        detail = (exc.message_dict if hasattr(exc, "error_dict")
-                  else {NON_FIELD_ERRORS: exc.messages})
-        exc = exceptions.ValidationError(detail)
+        messages: Any = (exc.message_dict if hasattr(exc, "error_dict")
+                         else {NON_FIELD_ERRORS: exc.messages})
+        exc = exceptions.ValidationError(messages)
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        if settings.DEBUG:
+            return None  # Django's debug page, with the stack trace, for developers
+        view = context.get("view")
+        logger.exception("Unexpected error in %s", type(view).__name__ if view else "the API",
+                         exc_info=exc)
+        set_rollback()
+        return Response({"detail": SERVER_ERROR, "code": "server_error", "errors": []},
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         errors = list(_field_errors(exc.detail))
         response.data = {

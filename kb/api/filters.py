@@ -3,6 +3,13 @@
 Filters on related records take slugs and never fail on an unknown one (it matches
 nothing); malformed values (a bad date, an unknown choice, an unknown ordering field)
 are a 400 that names the parameter.
+
+Filters reveal nothing: a filter on a related record matches only through records the
+reader may see (``VisibleSlugFilter`` and the ``filter_*`` methods look the slug up in
+``visible_to(viewer)`` and follow only visible intermediate records), so a hidden slug
+behaves exactly like an unknown one. ``?search=`` matches a related record's text only
+when the reader may see that record (``SearchFilter``). Ordering by a figure uses the
+stored, record-level value.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import fields as df_fields
 from django_filters import widgets as df_widgets
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -36,6 +44,9 @@ from incidents.models import (
     Source,
     Technique,
 )
+from incidents.provenance.registry import claim_subject_model
+from incidents.selectors import visible
+from kb.api.authentication import viewer_of
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
@@ -55,8 +66,9 @@ class StrictOrderingFilter(filters.OrderingFilter):
                     f"{', '.join(sorted(allowed))} (prefix - for descending)."
                 )})
         else:
-            fields = list(self.get_default_ordering(view) or queryset.query.order_by
-                          or queryset.model._meta.ordering or [])
+            fields = [str(f) for f in (self.get_default_ordering(view)
+                                       or queryset.query.order_by
+                                       or queryset.model._meta.ordering or [])]
         if not any(f.lstrip("-") in {"pk", "id"} for f in fields):
             fields.append("pk")
         return fields
@@ -79,7 +91,65 @@ class StrictOrderingFilter(filters.OrderingFilter):
 
 
 class SearchFilter(filters.SearchFilter):
+    """Every word must match one of the view's ``search_fields`` (case-insensitive).
+    A field of a related record (``outlet__name``) matches only through related records
+    the reader may see: the text of a hidden record never finds anything."""
+
     search_description = "Words to find in the record's names and texts (all must match)."
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        search_fields = self.get_search_fields(view, request)
+        terms = self.get_search_terms(request)
+        if not search_fields or not terms:
+            return queryset
+        viewer = viewer_of(request)
+        condition = Q()
+        for term in terms:
+            any_field = Q()
+            for name in search_fields:
+                any_field |= _search_q(queryset.model, name, term, viewer)
+            condition &= any_field
+        return queryset.filter(condition).distinct()
+
+
+def _search_q(model: Any, path: str, term: str, viewer: Any) -> Q:
+    """``path__icontains=term``, through visible related records only."""
+    first, _, rest = path.partition("__")
+    field = model._meta.get_field(first)
+    related = getattr(field, "related_model", None)
+    if rest and field.is_relation and related is not None and hasattr(related, "marking"):
+        matching = visible(related._default_manager.all(), viewer).filter(
+            _search_q(related, rest, term, viewer))
+        return Q(**{f"{first}__in": matching.values("pk")})
+    return Q(**{f"{path}__icontains": term})
+
+
+def viewer_rows(filterset: df.FilterSet, model: Any, **lookup: Any) -> QuerySet:
+    """Rows of ``model`` matching ``lookup`` that the filterset's reader may see."""
+    request = getattr(filterset, "request", None)
+    viewer = viewer_of(request) if request is not None else None
+    return visible(model._default_manager.all(), viewer).filter(**lookup)
+
+
+@extend_schema_field({"type": "string"})
+class VisibleSlugFilter(df.CharFilter):
+    """``?<name>=<slug>``: records linked through ``field_name`` (a foreign key or a
+    many-to-many field) to the visible record of ``model`` with that slug (``key`` for
+    sources). A hidden slug matches nothing, as an unknown one does."""
+
+    def __init__(self, *args: Any, model: Any, slug_field: str = "slug",
+                 **kwargs: Any) -> None:
+        self.related = model
+        self.slug_field = slug_field
+        kwargs.setdefault("distinct", True)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        rows = viewer_rows(self.parent, self.related, **{self.slug_field: value})
+        qs = qs.filter(**{f"{self.field_name}__in": rows.values("pk")})
+        return qs.distinct() if self.distinct else qs
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -124,12 +194,14 @@ class DateTimeRangeFilter(df.IsoDateTimeFromToRangeFilter):
     field_class = _InRangeIsoDateTimeRangeField
 
 
-def _slug_filter(field_name: str, help_text: str) -> df.CharFilter:
-    return df.CharFilter(field_name=field_name, distinct=True, label=help_text)
+def _slug_filter(field_name: str, model: Any, help_text: str,
+                 slug_field: str = "slug") -> VisibleSlugFilter:
+    return VisibleSlugFilter(field_name=field_name, model=model, slug_field=slug_field,
+                             label=help_text)
 
 
 class ActorFilter(df.FilterSet):
-    parent = _slug_filter("parent__slug", "Slug of the parent organisation.")
+    parent = _slug_filter("parent", Actor, "Slug of the parent organisation.")
     country = df.CharFilter(lookup_expr="iexact")
     region = df.CharFilter(lookup_expr="iexact")
     incident = df.CharFilter(method="filter_incident", label="Slug of an incident the actor "
@@ -140,13 +212,24 @@ class ActorFilter(df.FilterSet):
         fields = ["kind", "marking", "parent", "country", "region", "incident"]
 
     def filter_incident(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        incident = viewer_rows(self, Incident, slug=value).values("pk")
+        campaigns = campaigns_of_incident(self, incident)
+        events = viewer_rows(self, Event, incidents__in=incident).values("pk")
+        relationships = viewer_rows(self, Relationship, object_incident__in=incident)
         return queryset.filter(
-            Q(operated_campaigns__incident__slug=value)
-            | Q(operated_campaigns__parent__incident__slug=value)
-            | Q(incidents_as_provider__slug=value) | Q(incidents_as_system__slug=value)
-            | Q(events__incidents__slug=value)
-            | Q(relationships_out__object_incident__slug=value)
+            Q(operated_campaigns__in=campaigns)
+            | Q(incidents_as_provider__in=incident) | Q(incidents_as_system__in=incident)
+            | Q(events__in=events)
+            | Q(relationships_out__in=relationships.values("pk"))
         ).distinct()
+
+
+def campaigns_of_incident(filterset: df.FilterSet, incident: QuerySet) -> QuerySet:
+    """Visible campaigns of the (visible) ``incident``, directly or through a visible
+    cluster."""
+    clusters = viewer_rows(filterset, Campaign, incident__in=incident).values("pk")
+    return viewer_rows(filterset, Campaign).filter(
+        Q(incident__in=incident) | Q(parent__in=clusters)).values("pk")
 
 
 class IncidentFilter(df.FilterSet):
@@ -158,20 +241,22 @@ class IncidentFilter(df.FilterSet):
         fields = ["status", "marking", "actor", "disclosed_on"]
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        actor = viewer_rows(self, Actor, slug=value).values("pk")
+        operated = viewer_rows(self, Campaign, operators__in=actor).values("pk")
+        clusters = viewer_rows(self, Campaign, children__in=operated).values("pk")
         return queryset.filter(
-            Q(target_provider__slug=value) | Q(target_system__slug=value)
-            | Q(campaigns__operators__slug=value)
-            | Q(campaigns__children__operators__slug=value)
+            Q(target_provider__in=actor) | Q(target_system__in=actor)
+            | Q(campaigns__in=operated) | Q(campaigns__in=clusters)
         ).distinct()
 
 
 class CampaignFilter(df.FilterSet):
     incident = df.CharFilter(method="filter_incident",
                              label="Slug of the incident (a cluster's campaigns included).")
-    actor = _slug_filter("operators__slug", "Slug of an operator.")
-    parent = _slug_filter("parent__slug", "Slug of the cluster.")
-    capability = _slug_filter("capabilities__slug", "Slug of a targeted capability.")
-    technique = _slug_filter("techniques__slug", "Slug of a technique used.")
+    actor = _slug_filter("operators", Actor, "Slug of an operator.")
+    parent = _slug_filter("parent", Campaign, "Slug of the cluster.")
+    capability = _slug_filter("capabilities", Capability, "Slug of a targeted capability.")
+    technique = _slug_filter("techniques", Technique, "Slug of a technique used.")
     start_date = df.DateFromToRangeFilter()
     end_date = df.DateFromToRangeFilter()
 
@@ -181,11 +266,12 @@ class CampaignFilter(df.FilterSet):
                   "start_date", "end_date"]
 
     def filter_incident(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(incident__slug=value) | Q(parent__incident__slug=value))
+        incident = viewer_rows(self, Incident, slug=value).values("pk")
+        return queryset.filter(pk__in=campaigns_of_incident(self, incident))
 
 
 class VocabularyFilter(df.FilterSet):
-    campaign = _slug_filter("campaigns__slug", "Slug of a campaign.")
+    campaign = _slug_filter("campaigns", Campaign, "Slug of a campaign.")
 
     class Meta:
         fields = ["marking", "campaign"]
@@ -202,18 +288,23 @@ class TechniqueFilter(VocabularyFilter):
 
 
 class AccountClusterFilter(df.FilterSet):
-    campaign = _slug_filter("campaign__slug", "Slug of the campaign.")
-    incident = _slug_filter("campaign__incident__slug", "Slug of the campaign's incident.")
+    campaign = _slug_filter("campaign", Campaign, "Slug of the campaign.")
+    incident = df.CharFilter(method="filter_incident", label="Slug of the campaign's incident.")
     first_seen = df.DateFromToRangeFilter()
 
     class Meta:
         model = AccountCluster
         fields = ["marking", "qualifier", "campaign", "incident", "first_seen"]
 
+    def filter_incident(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        incident = viewer_rows(self, Incident, slug=value).values("pk")
+        return queryset.filter(campaign__in=viewer_rows(self, Campaign, incident__in=incident)
+                               .values("pk"))
+
 
 class AccountFilter(df.FilterSet):
     cluster = IdFilter(field_name="cluster_id", label="Id of the account cluster.")
-    campaign = _slug_filter("cluster__campaign__slug", "Slug of the campaign.")
+    campaign = df.CharFilter(method="filter_campaign", label="Slug of the campaign.")
     created_on = DateTimeRangeFilter()
     banned_on = DateTimeRangeFilter()
     banned = df.ChoiceFilter(method="filter_banned", choices=[("yes", "yes"), ("no", "no")],
@@ -223,14 +314,19 @@ class AccountFilter(df.FilterSet):
         model = Account
         fields = ["marking", "cluster", "campaign", "created_on", "banned_on", "banned"]
 
+    def filter_campaign(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        campaign = viewer_rows(self, Campaign, slug=value).values("pk")
+        return queryset.filter(cluster__in=viewer_rows(self, AccountCluster,
+                                                       campaign__in=campaign).values("pk"))
+
     def filter_banned(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(banned_on__isnull=value != "yes")
 
 
 class ExchangeVolumeFilter(df.FilterSet):
-    campaign = _slug_filter("campaign__slug", "Slug of the campaign.")
-    incident = _slug_filter("campaign__incident__slug", "Slug of the campaign's incident.")
-    capability = _slug_filter("capability__slug", "Slug of the capability.")
+    campaign = _slug_filter("campaign", Campaign, "Slug of the campaign.")
+    incident = df.CharFilter(method="filter_incident", label="Slug of the campaign's incident.")
+    capability = _slug_filter("capability", Capability, "Slug of the capability.")
     period_start = df.DateFromToRangeFilter()
 
     class Meta:
@@ -238,9 +334,14 @@ class ExchangeVolumeFilter(df.FilterSet):
         fields = ["marking", "granularity", "qualifier", "campaign", "incident", "capability",
                   "period_start"]
 
+    def filter_incident(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        incident = viewer_rows(self, Incident, slug=value).values("pk")
+        return queryset.filter(campaign__in=viewer_rows(self, Campaign, incident__in=incident)
+                               .values("pk"))
+
 
 class LetterFilter(df.FilterSet):
-    incident = _slug_filter("incidents__slug", "Slug of an incident.")
+    incident = _slug_filter("incidents", Incident, "Slug of an incident.")
     actor = df.CharFilter(method="filter_actor", label="Slug of the sender or a recipient.")
     date = df.DateFromToRangeFilter()
 
@@ -249,12 +350,13 @@ class LetterFilter(df.FilterSet):
         fields = ["status", "marking", "incident", "actor", "date"]
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(sender__slug=value) | Q(recipients__slug=value)).distinct()
+        actor = viewer_rows(self, Actor, slug=value).values("pk")
+        return queryset.filter(Q(sender__in=actor) | Q(recipients__in=actor)).distinct()
 
 
 class CoverageFilter(df.FilterSet):
-    incident = _slug_filter("incidents__slug", "Slug of an incident.")
-    actor = _slug_filter("outlet__slug", "Slug of the outlet.")
+    incident = _slug_filter("incidents", Incident, "Slug of an incident.")
+    actor = _slug_filter("outlet", Actor, "Slug of the outlet.")
     region = df.CharFilter(lookup_expr="iexact")
     language = df.CharFilter(lookup_expr="iexact")
     published_on = df.DateFromToRangeFilter()
@@ -265,8 +367,8 @@ class CoverageFilter(df.FilterSet):
 
 
 class EventFilter(df.FilterSet):
-    incident = _slug_filter("incidents__slug", "Slug of an incident.")
-    actor = _slug_filter("actors__slug", "Slug of an actor.")
+    incident = _slug_filter("incidents", Incident, "Slug of an incident.")
+    actor = _slug_filter("actors", Actor, "Slug of an actor.")
     date = df.DateFromToRangeFilter()
 
     class Meta:
@@ -276,7 +378,7 @@ class EventFilter(df.FilterSet):
 
 class RelationshipFilter(df.FilterSet):
     actor = df.CharFilter(method="filter_actor", label="Slug of the subject or object actor.")
-    incident = _slug_filter("object_incident__slug", "Slug of the object incident.")
+    incident = _slug_filter("object_incident", Incident, "Slug of the object incident.")
     start_date = df.DateFromToRangeFilter()
 
     class Meta:
@@ -284,11 +386,12 @@ class RelationshipFilter(df.FilterSet):
         fields = ["kind", "marking", "actor", "incident", "start_date"]
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(subject__slug=value) | Q(object_actor__slug=value))
+        actor = viewer_rows(self, Actor, slug=value).values("pk")
+        return queryset.filter(Q(subject__in=actor) | Q(object_actor__in=actor))
 
 
 class SourceFilter(df.FilterSet):
-    actor = _slug_filter("publisher__slug", "Slug of the publisher.")
+    actor = _slug_filter("publisher", Actor, "Slug of the publisher.")
     published_on = df.DateFromToRangeFilter()
 
     class Meta:
@@ -301,7 +404,7 @@ class ClaimFilter(df.FilterSet):
                             label="The record the claims are about: <model>:<slug or id>.")
     subject_type = df.CharFilter(field_name="content_type__model",
                                  label="Model of the subject: campaign, incident, …")
-    source = _slug_filter("source__key", "Key of the source.")
+    source = _slug_filter("source", Source, "Key of the source.", slug_field="key")
     field = df.CharFilter()
 
     class Meta:
@@ -310,11 +413,11 @@ class ClaimFilter(df.FilterSet):
                   "source"]
 
     def filter_subject(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        from kb.api.serializers.claims import SUBJECT_MODELS, subject_lookup
+        from kb.api.serializers.claims import subject_lookup
 
         model_name, _, key = value.partition(":")
-        model = SUBJECT_MODELS.get(model_name)
+        model = claim_subject_model(model_name)
         if model is None or not key:
             return queryset.none()
-        ids = subject_lookup(model.objects.all(), key).values("pk")
+        ids = subject_lookup(viewer_rows(self, model), key).values("pk")
         return queryset.filter(content_type__model=model_name, object_id__in=ids)

@@ -33,3 +33,25 @@ class ApiAccess(permissions.BasePermission):
             self.message = f"You lack the permission {perm!r}."
             return False
         return True
+
+
+class ChangePermission(permissions.BasePermission):
+    """Reads with any credential; the provenance writes (reviewing claims, acknowledging
+    alerts) change records, so they need a write-scoped token (or a session) and the
+    model's *change* permission (``view.change_model``)."""
+
+    message = "This credential may read but not write."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False  # 401: the token authenticator sends a challenge
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if isinstance(request.auth, ApiToken) and not request.auth.can_write:
+            self.message = "This token is read-scoped; writing needs a write-scoped token."
+            return False
+        perm = f"incidents.change_{view.change_model}"
+        if not request.user.has_perm(perm):
+            self.message = f"You lack the permission {perm!r}."
+            return False
+        return True

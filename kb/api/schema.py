@@ -1,5 +1,6 @@
 """OpenAPI wiring: only ``/api/`` paths, the token scheme, figures that read as objects
-and write as values, and every error response the API really gives."""
+(``CountFigure`` …) and are written as the claim behind a value (``CountFigureInput``
+…), the ``restricted`` list, and every error response the API really gives."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 
-from kb.api.serializers.figures import FIGURE_SERIALIZERS
+from kb.api.serializers.figures import FIGURE_INPUT_SERIALIZERS, FIGURE_SERIALIZERS
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -33,15 +34,19 @@ ERROR_SCHEMA = {
 }
 
 ERRORS = {
-    "400": "Invalid input: a malformed parameter or body; each field and reason is listed.",
+    "400": "Invalid input: a malformed parameter or body (not JSON, larger than 1 MiB, "
+    "nested more than 32 levels deep, a figure typed without its claim …); each field and "
+    "reason is listed.",
     "401": "No credentials, or an invalid or revoked token.",
     "403": "The credential may not write (a read-scoped token, or no model permission).",
     "404": "No such record visible to this credential (or a page past the last one).",
     "406": "No representation matches the Accept header.",
-    "409": "The change conflicts with other records (still referenced, or a unique key).",
+    "409": "The change conflicts with other records (still referenced, a unique key, or a "
+    "delete that would reach records this credential may not see); nothing was changed.",
     "412": "If-Match does not match the record's current ETag; nothing was changed.",
     "415": "The body is not JSON (or form data).",
     "429": "Too many requests for this token; retry after the Retry-After seconds.",
+    "500": "An unexpected error; it was logged. The body never holds a stack trace.",
 }
 
 DETAIL_PATH = re.compile(r"^/api/v1/[^/]+/\{[^}/]+\}/$")
@@ -77,13 +82,12 @@ class FigureFieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        serializer: type
         if direction == "response":
             serializer = FIGURE_SERIALIZERS[self.target.kind]
-            return auto_schema.resolve_serializer(serializer, direction).ref
-        schema = dict(auto_schema._map_serializer_field(self.target.inner, direction))
-        if getattr(self.target.inner, "allow_null", False):
-            schema["nullable"] = True
-        return schema
+        else:  # a figure is written only as the claim behind it
+            serializer = FIGURE_INPUT_SERIALIZERS[self.target.kind]
+        return auto_schema.resolve_serializer(serializer, direction).ref
 
 
 def only_api_paths(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:
@@ -110,7 +114,7 @@ def add_errors_and_headers(result: dict[str, Any], generator: Any, request: Any,
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             writes = method in {"post", "put", "patch", "delete"}
-            codes = ["400", "401", "406", "429"]
+            codes = ["400", "401", "406", "429", "500"]
             if writes:
                 codes += ["403", "409"]
             if method != "post" or "{" in path:

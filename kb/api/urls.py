@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from kb.api.views import provenance
 from kb.api.views.crossref import GraphView
 from kb.api.views.docs import docs_asset, not_found
 from kb.api.views.entities import VIEWSETS
@@ -16,8 +17,28 @@ router = DefaultRouter()
 for prefix, viewset in VIEWSETS:
     router.register(prefix, viewset, basename=viewset.model._meta.model_name)
 
+# Claim review, conflicts, derived checks and alerts (before the router: claims/review/
+# would otherwise read as the detail of a claim called "review").
+claim_review = provenance.ClaimReviewViewSet.as_view({"post": "review"})
+claim_accept = provenance.ClaimReviewViewSet.as_view({"post": "accept"})
+claim_reject = provenance.ClaimReviewViewSet.as_view({"post": "reject"})
+alert_list = provenance.AlertViewSet.as_view({"get": "list"})
+alert_detail = provenance.AlertViewSet.as_view({"get": "retrieve"})
+alert_acknowledge = provenance.AlertViewSet.as_view({"post": "acknowledge"})
+provenance_urls = [
+    path("claims/review/", claim_review, name="claim-review"),
+    path("claims/<int:pk>/accept/", claim_accept, name="claim-accept"),
+    path("claims/<int:pk>/reject/", claim_reject, name="claim-reject"),
+    path("conflicts/", provenance.ConflictListView.as_view(), name="api-conflicts"),
+    path("derived-checks/", provenance.DerivedCheckListView.as_view(),
+         name="api-derived-checks"),
+    path("alerts/", alert_list, name="factalert-list"),
+    path("alerts/<int:pk>/", alert_detail, name="factalert-detail"),
+    path("alerts/<int:pk>/acknowledge/", alert_acknowledge, name="factalert-acknowledge"),
+]
+
 urlpatterns: list = [
-    path("", include("kb.api.provenance")),  # claim review, conflicts, checks, alerts
+    *provenance_urls,
     path("", include(router.urls)),
     path("graph/", GraphView.as_view(), name="api-graph"),
     path("search/", include("kb.api.search")),

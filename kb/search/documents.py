@@ -7,6 +7,13 @@ Wagtail pages join generically: any live page whose class has a ``search_documen
 method is a document of the ``page`` source (see ``page_document``).
 
 A document's ``key`` is ``"<source>:<pk>"``: every write upserts on it.
+
+A document carries its record's marking and embeds (names, links to, takes a region
+from) only related records that anyone who may see the document may see: their
+marking, and for a part that of what it belongs to (``incidents.visibility``), no more
+restricted than the document's (``embeddable``). A claim's document carries the
+strictest marking of the claim, its source and its subject. So whoever a hit, a
+highlight or a facet count reaches was cleared for every name in it.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -25,6 +33,7 @@ from django.urls import NoReverseMatch, reverse
 from incidents.models import (
     Actor,
     Campaign,
+    Capability,
     Claim,
     Coverage,
     Event,
@@ -32,12 +41,16 @@ from incidents.models import (
     Letter,
     Marking,
     Source,
+    Technique,
 )
+from incidents.models.provenance import names_records
 from incidents.provenance.fields import FIELDS
+from incidents.provenance.registry import claim_subject_models
+from incidents.visibility import rank, strictest
 
 # Bump when what a document holds changes: indexes built with another version report
 # themselves "outdated" and ``search_index rebuild --if-needed`` rebuilds them.
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 3
 
 FACETS: tuple[str, ...] = ("type", "actor", "year", "region", "lens")
 
@@ -115,6 +128,45 @@ class SearchDocument:
         return "\n".join((self.title, self.actor_text, self.body))
 
 
+# --- what a document may embed ---------------------------------------------------------
+
+def _owner_paths(model: type[Model]) -> tuple[str, ...]:
+    """The records a row of ``model`` belongs to, as the visibility rule names them (an
+    account cluster's campaign: ``incidents.visibility.PartQuerySet.owner_paths``)."""
+    queryset_class = getattr(model._default_manager, "_queryset_class", None)
+    return tuple(getattr(queryset_class, "owner_paths", ()))
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for attr in path.split("__"):
+        obj = getattr(obj, attr, None) if obj is not None else None
+    return obj
+
+
+def markings_of(obj: Any) -> list[str]:
+    """The markings that decide who may see ``obj``: its own and, for a part, those of
+    the records it belongs to (loaded with it)."""
+    found = [obj.marking] if getattr(obj, "marking", None) else []
+    for path in _owner_paths(type(obj)):
+        owner = _follow(obj, path)
+        if getattr(owner, "marking", None):
+            found.append(owner.marking)
+    return found
+
+
+def embeddable(marking: str, obj: Any) -> bool:
+    """Whether a document marked ``marking`` may show something of ``obj``: everyone
+    who may see the document may see ``obj`` (``None``: nothing to show)."""
+    if obj is None:
+        return False
+    limit = rank(marking)
+    return all(rank(m) <= limit for m in markings_of(obj))
+
+
+def _embeddable_only(marking: str, objs: Iterable[Any]) -> list[Any]:
+    return [o for o in objs if embeddable(marking, o)]
+
+
 @dataclass(frozen=True)
 class SearchSource:
     """A kind of record the index holds, and how to turn rows into documents."""
@@ -180,6 +232,7 @@ def _incident_url(incident: Incident | None, anchor: str = "") -> str:
 def _doc(source: str, obj: Model, **fields: Any) -> SearchDocument:
     doc_type = fields.pop("type", source)
     body = fields.pop("body", "")
+    marking = fields.pop("marking", getattr(obj, "marking", Marking.CLEAR))
     for name in ("title", "actor_text", "region", "lens"):
         fields[name] = clean_text(fields.get(name, ""))
     fields["actors"] = tuple(clean_text(a) for a in fields.get("actors", ()))
@@ -189,7 +242,7 @@ def _doc(source: str, obj: Model, **fields: Any) -> SearchDocument:
         type=doc_type,
         object_id=int(obj.pk),
         body=clean_text(body[:MAX_BODY_CHARS]),
-        marking=getattr(obj, "marking", Marking.CLEAR),
+        marking=marking,
         boost=TYPE_BOOST.get(doc_type, 1.0),
         **fields,
     )
@@ -204,8 +257,9 @@ def _incident_queryset() -> QuerySet:
 
 
 def _incident(obj: Incident) -> SearchDocument:
-    campaigns = list(obj.campaigns.all())
-    operators = [op for c in campaigns for op in c.operators.all()]
+    campaigns = _embeddable_only(obj.marking, obj.campaigns.all())
+    operators = [op for c in campaigns for op in _embeddable_only(obj.marking, c.operators.all())]
+    targets = _embeddable_only(obj.marking, [obj.target_provider, obj.target_system])
     return _doc(
         "incident", obj,
         title=obj.title,
@@ -213,14 +267,23 @@ def _incident(obj: Incident) -> SearchDocument:
         body=_join(obj.summary, obj.get_status_display(), *(c.name for c in campaigns)),
         date=obj.disclosed_on,
         url=_incident_url(obj),
-        **_actor_fields([*operators, obj.target_provider, obj.target_system]),
+        **_actor_fields([*operators, *targets]),
     )
 
 
 def _incident_dependents(ids: list[int]) -> dict[str, set[int]]:
+    def pks(qs: QuerySet) -> set[int]:
+        return set(qs.values_list("id", flat=True))
+
+    campaigns = pks(Campaign.objects.filter(Q(incident__in=ids) | Q(parent__incident__in=ids)))
     return {
-        "campaign": set(Campaign.objects.filter(incident__in=ids).values_list("id", flat=True)),
-        **_claims_about(Incident, ids),
+        # Their text names the incident; their URL points to its page.
+        "campaign": campaigns,
+        "letter": pks(Letter.objects.filter(incidents__in=ids)),
+        "event": pks(Event.objects.filter(incidents__in=ids)),
+        # Claims about it, and about its campaigns (and their parts), link to its page.
+        "claim": (_claims_about(Incident, ids)["claim"]
+                  | _claims_about(Campaign, campaigns)["claim"]),
     }
 
 
@@ -233,21 +296,26 @@ def _campaign_queryset() -> QuerySet:
 
 
 def _campaign(obj: Campaign) -> SearchDocument:
-    incident = obj.incident or (obj.parent.incident if obj.parent else None)
+    marking = obj.marking
+    incident = obj.incident if embeddable(marking, obj.incident) else None
+    parent = obj.parent if embeddable(marking, obj.parent) else None
+    # The page it is shown on: its incident's, else its cluster's incident's.
+    shown_on = obj.incident if obj.incident_id else (parent.incident if parent else None)
     return _doc(
         "campaign", obj,
         title=obj.name,
         slug=obj.slug,
         body=_join(
             obj.description,
-            obj.incident.title if obj.incident else "",
-            obj.parent.name if obj.parent else "",
-            *(c.name for c in obj.capabilities.all()),
-            *(t.name for t in obj.techniques.all()),
+            incident.title if incident else "",
+            parent.name if parent else "",
+            *(c.name for c in _embeddable_only(marking, obj.capabilities.all())),
+            *(t.name for t in _embeddable_only(marking, obj.techniques.all())),
         ),
         date=obj.start_date,
-        url=_incident_url(incident, anchor=f"campaign-{obj.slug}"),
-        **_actor_fields(obj.operators.all()),
+        url=_incident_url(shown_on if embeddable(marking, shown_on) else None,
+                          anchor=f"campaign-{obj.slug}"),
+        **_actor_fields(_embeddable_only(marking, obj.operators.all())),
     )
 
 
@@ -262,6 +330,16 @@ def _campaign_dependents(ids: list[int]) -> dict[str, set[int]]:
     }
 
 
+def _capability_dependents(ids: list[int]) -> dict[str, set[int]]:
+    return {"campaign": set(
+        Campaign.objects.filter(capabilities__in=ids).values_list("id", flat=True))}
+
+
+def _technique_dependents(ids: list[int]) -> dict[str, set[int]]:
+    return {"campaign": set(
+        Campaign.objects.filter(techniques__in=ids).values_list("id", flat=True))}
+
+
 # --- actors ------------------------------------------------------------------------------
 
 def _actor_queryset() -> QuerySet:
@@ -269,19 +347,30 @@ def _actor_queryset() -> QuerySet:
 
 
 def _actor(obj: Actor) -> SearchDocument:
+    parent = obj.parent if embeddable(obj.marking, obj.parent) else None
     return _doc(
         "actor", obj,
         title=obj.name,
         slug=obj.slug,
         body=_join(
             obj.description, obj.get_kind_display(), obj.country,
-            obj.parent.name if obj.parent else "",
-            *(str(v) for v in (obj.external_ids or {}).values()),
+            parent.name if parent else "",
+            *(str(v) for v in _external_ids(obj.external_ids)),
         ),
         region=obj.region,
         url=obj.url,
-        **_actor_fields([obj, obj.parent]),
+        **_actor_fields([obj, parent]),
     )
+
+
+def _external_ids(value: Any) -> list[Any]:
+    """The identifiers of ``Actor.external_ids`` (a mapping; any other shape an older row
+    may hold is read as a list of values rather than breaking the index)."""
+    if isinstance(value, Mapping):
+        return list(value.values())
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value] if value not in (None, "") else []
 
 
 def _actor_dependents(ids: list[int]) -> dict[str, set[int]]:
@@ -309,21 +398,22 @@ def _letter_queryset() -> QuerySet:
 
 
 def _letter(obj: Letter) -> SearchDocument:
-    recipients = list(obj.recipients.all())
-    incidents = sorted(obj.incidents.all(), key=lambda i: i.pk)
+    sender = obj.sender if embeddable(obj.marking, obj.sender) else None
+    recipients = _embeddable_only(obj.marking, obj.recipients.all())
+    incidents = sorted(_embeddable_only(obj.marking, obj.incidents.all()), key=lambda i: i.pk)
     return _doc(
         "letter", obj,
         title=obj.subject,
         slug=obj.slug,
         body=_join(
             obj.body,
-            "From " + obj.sender.name if obj.sender else "",
+            "From " + sender.name if sender else "",
             "To " + ", ".join(r.name for r in recipients) if recipients else "",
             obj.get_status_display(),
         ),
         date=obj.date,
         url=_incident_url(incidents[0] if incidents else None),
-        **_actor_fields([obj.sender, *recipients]),
+        **_actor_fields([sender, *recipients]),
     )
 
 
@@ -334,16 +424,24 @@ def _coverage_queryset() -> QuerySet:
 
 
 def _coverage(obj: Coverage) -> SearchDocument:
+    outlet = obj.outlet if embeddable(obj.marking, obj.outlet) else None
     return _doc(
         "coverage", obj,
         title=obj.title,
-        body=_join(obj.summary, *(obj.quotes or []), obj.outlet.name if obj.outlet else ""),
+        body=_join(obj.summary, *_quotes(obj.quotes), outlet.name if outlet else ""),
         date=obj.published_on,
-        region=obj.region or (obj.outlet.region if obj.outlet else ""),
+        # Its own region, else its outlet's (only when the outlet may be shown).
+        region=obj.region or (outlet.region if outlet else ""),
         lens=obj.lens,
         url=obj.url,
-        **_actor_fields([obj.outlet]),
+        **_actor_fields([outlet]),
     )
+
+
+def _quotes(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(q) for q in value]
+    return [str(value)] if value else []
 
 
 # --- events ------------------------------------------------------------------------------
@@ -353,7 +451,7 @@ def _event_queryset() -> QuerySet:
 
 
 def _event(obj: Event) -> SearchDocument:
-    incidents = sorted(obj.incidents.all(), key=lambda i: i.pk)
+    incidents = sorted(_embeddable_only(obj.marking, obj.incidents.all()), key=lambda i: i.pk)
     value = f"{obj.value.normalize()} {obj.unit}".strip() if obj.value is not None else ""
     return _doc(
         "event", obj,
@@ -362,25 +460,26 @@ def _event(obj: Event) -> SearchDocument:
         body=_join(obj.description, obj.get_kind_display(), value),
         date=obj.date,
         url=_incident_url(incidents[0] if incidents else None),
-        **_actor_fields(obj.actors.all()),
+        **_actor_fields(_embeddable_only(obj.marking, obj.actors.all())),
     )
 
 
 # --- sources and claims ------------------------------------------------------------------
 
 def _source_queryset() -> QuerySet:
-    return Source.objects.select_related("publisher", "coverage", "letter")
+    return Source.objects.select_related("publisher")
 
 
 def _source(obj: Source) -> SearchDocument:
+    publisher = obj.publisher if embeddable(obj.marking, obj.publisher) else None
     return _doc(
         "source", obj,
         title=obj.title,
         slug=obj.key,
-        body=_join(obj.get_kind_display(), obj.publisher.name if obj.publisher else "", obj.text),
+        body=_join(obj.get_kind_display(), publisher.name if publisher else "", obj.text),
         date=obj.published_on,
         url=obj.url,
-        **_actor_fields([obj.publisher]),
+        **_actor_fields([publisher]),
     )
 
 
@@ -388,23 +487,72 @@ def _source_dependents(ids: list[int]) -> dict[str, set[int]]:
     return {"claim": set(Claim.objects.filter(source__in=ids).values_list("id", flat=True))}
 
 
-def _claims_about(model: type[Model], ids: list[int]) -> dict[str, set[int]]:
+def _claims_about(model: type[Model], ids: Iterable[int]) -> dict[str, set[int]]:
+    """Claims about rows ``ids`` of ``model``, and about the parts of those rows (the
+    claims about a campaign's account clusters name the campaign and carry its marking)."""
     from django.contrib.contenttypes.models import ContentType
 
-    claims = Claim.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_id__in=ids
-    )
-    return {"claim": set(claims.values_list("id", flat=True))}
+    ids = list(ids)
+    if not ids:
+        return {"claim": set()}
+    about = Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    for subject_model in claim_subject_models():
+        for path in _owner_paths(subject_model):
+            if _path_model(subject_model, path) is model:
+                rows = subject_model._default_manager.filter(**{f"{path}__in": ids})
+                about |= Q(content_type=ContentType.objects.get_for_model(subject_model),
+                           object_id__in=rows.values("pk"))
+    return {"claim": set(Claim.objects.filter(about).values_list("id", flat=True))}
+
+
+def _path_model(model: type[Model], path: str) -> type[Model] | None:
+    target: Any = model
+    for attr in path.split("__"):
+        target = target._meta.get_field(attr).related_model
+    return target if isinstance(target, type) else None
+
+
+def _subject_queryset(model: type[Model]) -> QuerySet:
+    """A claim subject with what its claim's document shows loaded: the records it
+    belongs to (their markings count) and the incident whose page it is on."""
+    related = list(_owner_paths(model))
+    for prefix, target in [("", model), *((f"{p}__", _path_model(model, p)) for p in related)]:
+        fields = {f.name: f for f in target._meta.fields} if target else {}
+        incident = fields.get("incident")
+        if incident is not None and incident.related_model is Incident:
+            related.append(f"{prefix}incident")
+    rows = model._default_manager.all()
+    return rows.select_related(*related) if related else rows
 
 
 def _claim_queryset() -> QuerySet:
     from django.contrib.contenttypes.prefetch import GenericPrefetch
 
-    subjects = GenericPrefetch("subject", [
-        Campaign.objects.select_related("incident"), Incident.objects.all(),
-        Letter.objects.all(), Event.objects.all(),
-    ])
+    subjects = GenericPrefetch("subject", [_subject_queryset(m) for m in claim_subject_models()])
     return Claim.objects.select_related("source", "content_type").prefetch_related(subjects)
+
+
+def _subject_incident(subject: Any) -> Incident | None:
+    """The incident whose page shows ``subject`` (an incident, a campaign's incident, a
+    campaign part's campaign's incident), else ``None``."""
+    if isinstance(subject, Incident):
+        return subject
+    incident = getattr(subject, "incident", None)
+    if isinstance(incident, Incident):
+        return incident
+    for path in _owner_paths(type(subject)):
+        owner = _follow(subject, path)
+        if isinstance(getattr(owner, "incident", None), Incident):
+            return owner.incident
+    return None
+
+
+def claim_marking(claim: Claim) -> str:
+    """A claim document's marking: the strictest of the claim's, its source's and its
+    subject's (with what the subject belongs to)."""
+    subject = claim.subject
+    return strictest(claim.marking, claim.source.marking,
+                     *(markings_of(subject) if subject is not None else ()))
 
 
 def _claim_value(value: Any) -> str:
@@ -416,22 +564,24 @@ def _claim_value(value: Any) -> str:
 
 
 def _claim(obj: Claim) -> SearchDocument:
+    marking = claim_marking(obj)
     subject = obj.subject
     model_name = obj.content_type.model
     spec = FIELDS.get(model_name, {}).get(obj.field)
     label = spec.label if spec and spec.label else obj.field.replace("_", " ")
-    incident = None
-    if isinstance(subject, Incident):
-        incident = subject
-    elif isinstance(subject, Campaign):
-        incident = subject.incident
+    named = subject if embeddable(marking, subject) else None
+    incident = _subject_incident(named) if named is not None else None
     return _doc(
         "claim", obj,
-        title=f"{subject if subject is not None else model_name}: {label} "
-              f"{obj.get_qualifier_display()} {_claim_value(obj.value)}",
+        marking=marking,
+        title=f"{named if named is not None else model_name}: {label} "
+              # A set or a ratio names other records, which may be hidden from readers
+              # of the claim: only a figure's plain value goes in the title.
+              f"{obj.get_qualifier_display()} "
+              f"{'' if names_records(obj.value) else _claim_value(obj.value)}".rstrip(),
         body=_join(obj.quote, obj.source.title, obj.get_status_display(), obj.note),
         date=obj.source.published_on,
-        url=_incident_url(incident),
+        url=_incident_url(incident if embeddable(marking, incident) else None),
     )
 
 
@@ -459,8 +609,10 @@ def page_document(page: Any) -> SearchDocument | None:
     if isinstance(data, SearchDocument):
         return data
     data = dict(data or {})
+    marking = str(data.pop("marking", getattr(page, "marking", Marking.CLEAR)))
     actors = data.pop("actors", ())
-    rows = [a for a in actors if isinstance(a, Actor)]
+    # Actor rows are named only when they may be shown on the page's document.
+    rows = [a for a in actors if isinstance(a, Actor) and embeddable(marking, a)]
     names = [a for a in actors if isinstance(a, str)]
     actor = _actor_fields(rows)
     doc_type = data.pop("type", "briefing")
@@ -478,7 +630,7 @@ def page_document(page: Any) -> SearchDocument | None:
                                          if page.first_published_at else None),
         region=data.pop("region", ""),
         lens=data.pop("lens", ""),
-        marking=data.pop("marking", getattr(page, "marking", Marking.CLEAR)),
+        marking=marking,
         url=page.url or "",
         boost=TYPE_BOOST.get(doc_type, 1.0),
     )
@@ -508,6 +660,21 @@ SOURCES: dict[str, SearchSource] = {
     )
 }
 PAGE_SOURCE = "page"
+
+
+def embedded_models() -> dict[type[Model], Callable[[list[int]], dict[str, set[int]]]]:
+    """Models the index holds no document of but whose rows documents show (a
+    capability's name on its campaigns, an account cluster in the title of a claim about
+    it), each with the documents that show rows of it. Saving, re-marking or deleting
+    such a row re-indexes those documents (``kb.search.signals``)."""
+    shown: dict[type[Model], Callable[[list[int]], dict[str, set[int]]]] = {
+        Capability: _capability_dependents,
+        Technique: _technique_dependents,
+    }
+    for model in claim_subject_models():
+        if source_for(model) is None:
+            shown[model] = partial(_claims_about, model)
+    return shown
 
 
 def source_for(instance_or_model: Any) -> str | None:
@@ -548,6 +715,18 @@ def dependents_of(source: str, ids: list[int]) -> dict[str, set[int]]:
     if spec is None or spec.dependents is None or not ids:
         return {}
     return {name: pks for name, pks in spec.dependents(ids).items() if pks}
+
+
+def documents_showing(model: type[Model], ids: list[int]) -> dict[str, set[int]]:
+    """Documents that show something of rows ``ids`` of ``model`` (a document model's
+    dependents, or the documents an embedded-only model's rows appear in), by source."""
+    source = source_for(model)
+    if source is not None:
+        return dependents_of(source, ids)
+    for shown, dependents in embedded_models().items():
+        if issubclass(model, shown) and ids:
+            return {name: pks for name, pks in dependents(ids).items() if pks}
+    return {}
 
 
 def count_all() -> int:

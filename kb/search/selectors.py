@@ -3,8 +3,14 @@
 Visibility is applied inside the backend's query (the viewer's markings are a filter of
 the search itself), so counts, facets and pages only ever cover what the viewer may see.
 The page of hits is then checked against the database, the source of truth, in one query
-per kind of record on the page: a hit whose row was deleted or re-marked since it was
-indexed is dropped rather than shown.
+per kind of record on the page, by the visibility rule itself (``visible_to``: a claim
+needs its source and subject visible too): a hit whose row was deleted or re-marked
+since it was indexed is dropped rather than shown.
+
+Documents embed only related records at most as restricted as themselves, and a claim's
+document carries the strictest marking of claim, source and subject
+(``kb.search.documents``), so the viewer's markings filter in the backend are enough
+for counts, facets, highlights and corrections to name nothing above the viewer.
 """
 
 from __future__ import annotations
@@ -17,8 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from incidents.models import markings_up_to
-from incidents.selectors import clearance_for
+from incidents.visibility import clearance_for, markings_up_to
 from kb.search.backends import get_backend
 from kb.search.backends.base import (
     IndexUnavailableError,
@@ -68,7 +73,7 @@ def search_records(
         results = backend.search(request)
     except IndexUnavailableError as exc:
         results = _after_rebuild(backend, request, exc)
-    results.hits = _still_visible(results.hits, markings)
+    results.hits = _still_visible(results.hits, viewer)
     return results
 
 
@@ -92,7 +97,7 @@ def _after_rebuild(backend: Any, request: SearchRequest, exc: IndexUnavailableEr
     )
 
 
-def _still_visible(hits: list[SearchHit], markings: tuple[str, ...]) -> list[SearchHit]:
+def _still_visible(hits: list[SearchHit], viewer: Any) -> list[SearchHit]:
     by_source: dict[str, list[int]] = defaultdict(list)
     for hit in hits:
         by_source[hit.key.partition(":")[0]].append(hit.object_id)
@@ -103,8 +108,8 @@ def _still_visible(hits: list[SearchHit], markings: tuple[str, ...]) -> list[Sea
 
             rows = Page.objects.live().filter(pk__in=ids).values_list("pk", flat=True)
         elif source in SOURCES:
-            rows = SOURCES[source].model._default_manager.filter(
-                pk__in=ids, marking__in=markings).values_list("pk", flat=True)
+            marked: Any = SOURCES[source].model._default_manager.filter(pk__in=ids)
+            rows = marked.visible_to(viewer).values_list("pk", flat=True)
         else:
             continue
         present.update(f"{source}:{pk}" for pk in rows)

@@ -4,8 +4,16 @@
 Saving, deleting or relinking a searchable row queues its id; once the transaction
 commits, one task per kind of record is sent with the ids (``transaction.on_commit``, so
 a worker never reads a row before it is committed, and a rolled-back change is never
-indexed). Wagtail pages with a ``search_document()`` method sync on publish, unpublish,
-move and delete.
+indexed). The task also re-indexes the documents that show something of the row (an
+actor's name on its campaigns), so a new marking changes at once which documents may
+embed it. Rows the index holds no document of but which documents show (capabilities,
+techniques, account clusters …: ``documents.embedded_models``) queue those documents.
+Wagtail pages with a ``search_document()`` method sync on publish, unpublish, move and
+delete.
+
+Every receiver names its sender (a model, a page class, an m2m through model): a
+receiver for all senders would run on every save of every model and stop Django's fast
+deletes everywhere.
 """
 
 from __future__ import annotations
@@ -18,7 +26,14 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from kb.search.documents import PAGE_SOURCE, SOURCES, dependents_of, page_models, source_for
+from kb.search.documents import (
+    PAGE_SOURCE,
+    SOURCES,
+    documents_showing,
+    embedded_models,
+    page_models,
+    source_for,
+)
 
 _local = threading.local()
 
@@ -57,21 +72,28 @@ def _db(instance: Any) -> str:
     return instance._state.db or router.db_for_write(type(instance))
 
 
+def _schedule_showing(instance: Any, using: str) -> None:
+    """Queue the documents that show something of ``instance`` as the database has it now."""
+    if instance.pk is not None:
+        for other, ids in documents_showing(type(instance), [instance.pk]).items():
+            schedule(other, ids, using)
+
+
 def _saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw:  # fixture loading: ``search_index rebuild`` afterwards
         return
     source = source_for(instance)
     if source is not None:
+        # The task indexes the row and the documents that show something of it.
         schedule(source, [instance.pk], _db(instance))
+    else:
+        _schedule_showing(instance, _db(instance))
 
 
 def _before_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
     # Relations cascade away with the row without m2m signals: find now which other
     # documents show something of it (an actor's name on its campaigns).
-    source = source_for(instance)
-    if source is not None and instance.pk is not None:
-        for other, ids in dependents_of(source, [instance.pk]).items():
-            schedule(other, ids, _db(instance))
+    _schedule_showing(instance, _db(instance))
 
 
 def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -84,9 +106,8 @@ def _relinked(sender: Any, instance: Any, action: str, model: Any, pk_set: Any,
               **kwargs: Any) -> None:
     using = kwargs.get("using") or _db(instance)
     source = source_for(instance)
-    if action == "pre_clear" and source is not None:
-        for other, ids in dependents_of(source, [instance.pk]).items():
-            schedule(other, ids, using)
+    if action == "pre_clear":
+        _schedule_showing(instance, using)
         return
     if action not in {"post_add", "post_remove", "post_clear"}:
         return
@@ -109,20 +130,31 @@ def _page_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    """Connect the receivers, per model (a receiver for all senders would stop Django's
-    fast deletes of every other model). Called once from ``SearchConfig.ready``."""
+    """Connect the receivers, each for a named sender (a receiver for all senders would
+    stop Django's fast deletes of every other model). Called once from
+    ``SearchConfig.ready``."""
+    from wagtail.models import get_page_models
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    models = [spec.model for spec in SOURCES.values()] + page_models()
-    for model in models:
+    pages = page_models()
+    documents = [spec.model for spec in SOURCES.values()] + pages
+    for model in [*documents, *embedded_models()]:
         uid = f"kb.search:{model._meta.label_lower}"
         post_save.connect(_saved, sender=model, dispatch_uid=uid)
         pre_delete.connect(_before_delete, sender=model, dispatch_uid=uid)
-        post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+        if model in documents:
+            post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
         for m2m in model._meta.many_to_many:
             through: Any = m2m.remote_field.through
             m2m_changed.connect(_relinked, sender=through,
                                 dispatch_uid=f"kb.search:{through._meta.label_lower}")
-    page_published.connect(_page_changed, dispatch_uid="kb.search:page_published")
-    page_unpublished.connect(_page_changed, dispatch_uid="kb.search:page_unpublished")
-    post_page_move.connect(_page_moved, dispatch_uid="kb.search:post_page_move")
+    for page in pages:
+        uid = f"kb.search:{page._meta.label_lower}"
+        page_published.connect(_page_changed, sender=page, dispatch_uid=uid)
+        page_unpublished.connect(_page_changed, sender=page, dispatch_uid=uid)
+    if pages:
+        # Moving any page gives every page below it a new URL: a searchable page may
+        # sit below a page of any class.
+        for model in get_page_models():
+            post_page_move.connect(_page_moved, sender=model,
+                                   dispatch_uid=f"kb.search:{model._meta.label_lower}")

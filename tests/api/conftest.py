@@ -146,3 +146,112 @@ def many_rows(db):
             ))
     Claim.objects.bulk_create(claims)
     return {"actors": actors, "campaigns": campaigns, "incidents": incidents}
+
+
+# -- a small world with restricted records linked to visible ones ----------------------
+
+
+def token_api(user, *, scope: str = "read", clearance: str | None = None) -> APIClient:
+    """An API client with a fresh token of ``user``."""
+    _, raw = api_token_create(user=user, scope=scope, clearance=clearance, name="tests")
+    return client_with_token(raw)
+
+
+def grant(user, *codenames: str) -> None:
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+@pytest.fixture
+def world(db):
+    """GREEN records linked to RED ones, the way the issue's leaks were found:
+
+    * campaign ``green`` (GREEN): RED incident, RED parent ``red-parent``, operators
+      ``green-actor`` and ``red-actor``, capabilities ``green-cap`` and ``red-cap``,
+      technique ``red-tech``, a RED child, exchanges 1,000 by a GREEN source and
+      4,444,000 by an accepted RED claim on a RED source;
+    * campaign ``green-two`` (GREEN): same RED parent, also ``red-cap`` and ``red-actor``,
+      incident ``green-inc-two``; both green incidents target ``red-actor``;
+    * coverage (GREEN) by the RED outlet ``red-outlet`` about a green and a red incident;
+    * a RED relationship between two GREEN actors, a GREEN one to a RED actor;
+    * an event (GREEN) with a green and a red actor; a GREEN source published by a RED
+      actor; a RED account cluster under ``green``.
+    """
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from incidents.models import (
+        AccountCluster,
+        Actor,
+        Campaign,
+        Capability,
+        Coverage,
+        Event,
+        Incident,
+        Relationship,
+        Source,
+        Technique,
+    )
+    from incidents.services.claims import claim_upsert
+
+    def actor(slug: str, marking: str) -> Actor:
+        return Actor.objects.create(slug=slug, name=slug.replace("-", " ").title(),
+                                    kind="company", marking=marking)
+
+    w = SimpleNamespace()
+    w.green_actor, w.green_other = actor("green-actor", "GREEN"), actor("green-other", "GREEN")
+    w.red_actor, w.red_outlet = actor("red-actor", "RED"), actor("red-outlet", "RED")
+    w.green_cap = Capability.objects.create(slug="green-cap", name="Green cap", marking="GREEN")
+    w.red_cap = Capability.objects.create(slug="red-cap", name="Red cap", marking="RED")
+    w.red_tech = Technique.objects.create(slug="red-tech", name="Red tech", marking="RED")
+    w.red_inc = Incident.objects.create(slug="red-inc", title="Red incident", marking="RED")
+    w.green_inc = Incident.objects.create(slug="green-inc", title="Green incident",
+                                          marking="GREEN", target_provider=w.red_actor)
+    w.green_inc_two = Incident.objects.create(slug="green-inc-two", title="Green two",
+                                              marking="GREEN", target_provider=w.red_actor)
+    w.red_parent = Campaign.objects.create(slug="red-parent", name="Red parent", marking="RED")
+    w.green = Campaign.objects.create(slug="green", name="Green", marking="GREEN",
+                                      incident=w.red_inc, parent=w.red_parent)
+    w.green.operators.set([w.green_actor, w.red_actor])
+    w.green.capabilities.set([w.green_cap, w.red_cap])
+    w.green.techniques.set([w.red_tech])
+    w.red_child = Campaign.objects.create(slug="red-child", name="Red child", marking="RED",
+                                          parent=w.green)
+    w.green_two = Campaign.objects.create(slug="green-two", name="Green two", marking="GREEN",
+                                          incident=w.green_inc_two, parent=w.red_parent)
+    w.green_two.operators.set([w.red_actor])
+    w.green_two.capabilities.set([w.red_cap])
+    w.green_three = Campaign.objects.create(slug="green-three", name="Green three",
+                                            marking="GREEN", incident=w.green_inc)
+    w.green_three.capabilities.set([w.green_cap])
+    w.green_source = Source.objects.create(key="green-source", title="Green source",
+                                           marking="GREEN", reliability="B",
+                                           publisher=w.red_actor)
+    w.red_source = Source.objects.create(key="red-source", title="Red source", marking="RED",
+                                         reliability="B")
+    claim_upsert(subject=w.green, field="exchanges", value=1000, source=w.green_source,
+                 quote="1,000 exchanges", status="accepted")
+    claim_upsert(subject=w.green, field="exchanges", value=4_444_000, source=w.red_source,
+                 quote="4.444 million", status="accepted", marking="RED")
+    w.coverage = Coverage.objects.create(url="https://example.org/green", outlet=w.red_outlet,
+                                         title="Green story", marking="GREEN",
+                                         published_on=dt.date(2026, 6, 1))
+    w.coverage.incidents.set([w.green_inc, w.red_inc])
+    w.red_link = Relationship.objects.create(kind="accused", subject=w.green_actor,
+                                             object_actor=w.green_other, marking="RED")
+    w.link_to_red = Relationship.objects.create(kind="accused", subject=w.green_actor,
+                                                object_actor=w.red_actor, marking="GREEN")
+    w.event = Event.objects.create(slug="green-event", title="Green event", kind="statement",
+                                   date=dt.date(2026, 6, 2), marking="GREEN")
+    w.event.actors.set([w.green_actor, w.red_actor])
+    w.event.incidents.set([w.green_inc, w.red_inc])
+    w.red_cluster = AccountCluster.objects.create(campaign=w.green, label="Red cluster",
+                                                  count=3, marking="RED")
+    return w
+
+
+@pytest.fixture
+def green_api(analyst) -> APIClient:
+    """A read token of a GREEN analyst (no Clearance row: the default)."""
+    return token_api(analyst)

@@ -64,24 +64,33 @@ def test_weak_etag_never_matches(reference_data, admin_api):
 
 
 def test_model_validation_is_400_with_field_and_reason(reference_data, admin_api):
-    response = admin_api.patch(CAMPAIGN, {"start_date": "2026-07-01", "end_date": "2026-06-01"})
+    from incidents.models import Relationship
+
+    rel = Relationship.objects.filter(start_date__isnull=False).first()
+    response = admin_api.patch(f"/api/v1/relationships/{rel.pk}/",
+                               {"start_date": "2026-07-01", "end_date": "2026-06-01"})
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["field"] == "end_date"
     assert "before it starts" in error["reason"]
 
 
+SOURCE = "cnbc-2026-06-24"
+
+
 @pytest.mark.parametrize(("payload", "field"), [
     ({"exchanges": -5}, "exchanges"),
-    ({"exchanges": "many"}, "exchanges"),
+    ({"exchanges": {"value": -5, "source": SOURCE}}, "exchanges.value"),
+    ({"exchanges": {"value": "many", "source": SOURCE}}, "exchanges.value"),
     ({"operators": ["no-such-actor"]}, "operators"),
-    ({"exchanges_qualifier": "roughly"}, "exchanges_qualifier"),
+    ({"exchanges": {"value": 5, "qualifier": "roughly", "source": SOURCE}},
+     "exchanges.qualifier"),
     ({"slug": "february-2026-cluster"}, "slug"),
     ({"parent": "alibaba-qwen"}, "parent"),
     ({"name": "x" * 301}, "name"),
 ])
 def test_serializer_validation_names_the_field(reference_data, admin_api, payload, field):
-    response = admin_api.patch(CAMPAIGN, payload)
+    response = admin_api.patch(CAMPAIGN, payload, format="json")
     assert response.status_code == 400, response.content
     assert response.json()["errors"][0]["field"] == field
     assert response.json()["errors"][0]["reason"]
@@ -99,16 +108,29 @@ def test_relationship_needs_exactly_one_object(reference_data, admin_api):
     assert response.json()["errors"][0]["field"] == "object_actor"
 
 
-def test_writing_a_figure_by_value(reference_data, admin_api):
+def test_a_figure_is_not_written_by_value(reference_data, admin_api):
+    typed = admin_api.post("/api/v1/campaigns/", {
+        "slug": "example", "name": "Example", "exchanges": 1000, "accounts": 10})
+    assert typed.status_code == 400
+    assert {e["field"] for e in typed.json()["errors"]} == {"exchanges", "accounts"}
+    assert not Campaign.objects.filter(slug="example").exists()
+
+
+def test_writing_a_figure_with_its_claim(reference_data, admin_api):
+    def claim(value, **extra):
+        return {"value": value, "source": SOURCE, "quote": "q", **extra}
+
     created = admin_api.post("/api/v1/campaigns/", {
-        "slug": "example", "name": "Example", "exchanges": 1000, "exchanges_qualifier": "about",
-        "accounts": 10, "start_date": "2026-01-01", "end_date": "2026-01-10",
-        "operators": ["deepseek"],
-    })
+        "slug": "example", "name": "Example", "exchanges": claim(1000, qualifier="about"),
+        "accounts": claim(10), "start_date": claim("2026-01-01"),
+        "end_date": claim("2026-01-10"), "operators": ["deepseek"],
+    }, format="json")
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["exchanges"] == {"value": 1000, "qualifier": "about", "sources": [],
-                                 "rolled_up": False, "conflict": False}
+    sources = body["exchanges"].pop("sources")
+    assert body["exchanges"] == {"value": 1000, "qualifier": "about", "rolled_up": False,
+                                 "conflict": False}
+    assert [s["key"] for s in sources] == [SOURCE]
     assert body["period_days"] == 10
     compare = admin_api.get("/api/v1/campaigns/compare/", {"ids": "example,alibaba-qwen"})
     assert compare.json()["campaigns"][0]["exchanges_per_account"] == 100

@@ -42,8 +42,7 @@ from incidents.models import (
     Source,
     Technique,
 )
-from incidents.services.claims import claim_upsert
-from incidents.services.records import record_create
+from incidents.services.records import FigureInput, record_create
 from incidents.wagtail_admin.viewsets import VIEWSETS
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +57,14 @@ def form_data(form: Any, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, bound in ((name, form[name]) for name in form.fields):
         value = bound.value()
-        if value is None and isinstance(bound.field, forms.ModelMultipleChoiceField):
-            value = []  # nothing ticked: the browser sends nothing
+        if bound.field.disabled:
+            continue  # a browser does not send a disabled input
+        if isinstance(bound.field, forms.ModelMultipleChoiceField):
+            # Ticked among the options shown: the field's queryset (no hidden record).
+            rows: Any = bound.field.queryset
+            shown = {str(pk) for pk in rows.values_list("pk", flat=True)}
+            value = [str(getattr(v, "pk", v)) for v in value or [] if str(getattr(v, "pk", v))
+                     in shown]
         elif value is None:
             value = ""
         elif isinstance(value, dt.datetime):
@@ -141,6 +146,8 @@ CASES = [
             "status": "alleged",
             "target_provider": r.actor("anthropic"),
             "disclosed_on": "2026-07-01",
+            "disclosed_on__source": r.source("event-digest-17-takes"),
+            "disclosed_on__quote": "disclosed on 1 July",
         },
         {"slug": "proxy-resale-2026"},
         "February 2026 disclosure",
@@ -157,16 +164,20 @@ CASES = [
             "incident": r.incident("alibaba-qwen-2026"),
             "operators": [str(r.actor("qwen-lab"))],
             "start_date": "2026-07-01",
+            "start_date__source": r.source("event-digest-17-takes"),
             "end_date": "2026-07-20",
+            "end_date__source": r.source("event-digest-17-takes"),
             "exchanges": "1200",
             "exchanges_qualifier": "about",
+            "exchanges__source": r.source("event-digest-17-takes"),
+            "exchanges__quote": "some 1,200 exchanges",
             "capabilities": [str(r.capability("tool-use"))],
         },
         {"slug": "proxy-resale"},
         "Alibaba",
-        lambda r: {"exchanges": "1500000"},
-        lambda o: o.exchanges == 1_500_000,
-        "1500000",
+        lambda r: {"description": "Access resold through proxies."},
+        lambda o: o.description == "Access resold through proxies." and o.exchanges == 1200,
+        "Access resold through proxies.",
     ),
     Case(
         Actor,
@@ -194,6 +205,7 @@ CASES = [
             "sender": r.actor("anthropic"),
             "recipients": [str(r.actor("tim-scott"))],
             "date": "2026-07-15",
+            "date__source": r.source("mitre-atlas-cs0056"),
             "status": "draft",
             "incidents": [str(r.incident("alibaba-qwen-2026"))],
         },
@@ -227,14 +239,17 @@ CASES = [
             "slug": "reseller-shares-fall",
             "kind": "market_move",
             "date": "2026-07-03",
+            "date__source": r.source("wire-summary-bloomberg-reuters"),
             "value": "-2.5",
+            "value__source": r.source("wire-summary-bloomberg-reuters"),
+            "value__quote": "fell 2.5 %",
             "unit": "%",
         },
         {"slug": "reseller-shares-fall"},
         "White House",
-        lambda r: {"value": "-3.1000"},
-        lambda o: str(o.value) == "-3.1000",
-        "-3.1",
+        lambda r: {"description": "The reseller's shares fell on the news."},
+        lambda o: o.description.startswith("The reseller") and str(o.value) == "-2.5000",
+        "The reseller&#x27;s shares fell on the news.",
         {"kind": "regulatory_action"},
     ),
     Case(
@@ -294,6 +309,7 @@ CASES = [
             "campaign": r.campaign("alibaba-qwen"),
             "count": "500",
             "qualifier": "about",
+            "count__source": r.source("event-digest-17-takes"),
             "detection_signals": '["shared payment cards"]',
         },
         {"label": "Resold accounts"},
@@ -321,15 +337,16 @@ CASES = [
         lambda r: {
             "campaign": r.campaign("alibaba-qwen"),
             "count": "640000",
+            "count__source": r.source("event-digest-17-takes"),
             "granularity": "day",
             "period_start": "2026-04-22",
             "period_end": "2026-04-22",
         },
         {"count": 640000},
         "28,800,000 exchanges",
-        lambda r: {"count": "650000"},
-        lambda o: o.count == 650000,
-        "650000",
+        lambda r: {"granularity": "week"},
+        lambda o: o.granularity == "week" and o.count == 640000,
+        "per week",
         {"granularity": "total"},
         search="minimax",
     ),
@@ -387,29 +404,35 @@ def ref(db) -> Ref:
     make(Capability, slug="tool-use", name="Tool use")
     make(Capability, slug="agentic-reasoning", name="Agentic reasoning")
     make(Technique, slug="fraudulent-accounts", name="Fraudulent accounts")
-    campaign = make(
-        Campaign,
-        slug="alibaba-qwen",
-        name="Alibaba campaign",
-        incident=alibaba_case,
-        operators=[alibaba, qwen],
-        start_date=dt.date(2026, 4, 22),
-        end_date=dt.date(2026, 6, 5),
-        exchanges=28_800_000,
-        accounts=25_000,
-        accounts_qualifier="about",
+    make(Source, key="mitre-atlas-cs0056", title="MITRE ATLAS case study", kind="dataset")
+    digest = make(Source, key="event-digest-17-takes", title="Event digest", kind="coverage")
+    make(Source, key="wire-summary-bloomberg-reuters", title="Wire summary", kind="coverage")
+
+    def fig(value: Any, **kwargs: Any) -> FigureInput:
+        return FigureInput(value=value, source=digest, **kwargs)
+
+    campaign = record_create(
+        model=Campaign,
+        data={"slug": "alibaba-qwen", "name": "Alibaba campaign", "incident": alibaba_case,
+              "operators": [alibaba, qwen]},
+        figures={
+            "start_date": fig("2026-04-22", precision="day"),
+            "end_date": fig("2026-06-05", precision="day"),
+            "exchanges": fig(28_800_000),
+            "accounts": fig(25_000, qualifier="about"),
+        },
     )
     minimax = make(Campaign, slug="minimax-feb-2026", name="MiniMax campaign")
-    make(
-        AccountCluster,
-        campaign=campaign,
-        label="Fraudulent operator accounts",
-        count=25_000,
-        qualifier="about",
-        detection_signals=["registration bursts"],
+    record_create(
+        model=AccountCluster,
+        data={"campaign": campaign, "label": "Fraudulent operator accounts",
+              "detection_signals": ["registration bursts"]},
+        figures={"count": fig(25_000, qualifier="about")},
     )
-    make(ExchangeVolume, campaign=campaign, count=28_800_000)
-    make(ExchangeVolume, campaign=minimax, count=13_000_000, qualifier="more_than")
+    record_create(model=ExchangeVolume, data={"campaign": campaign},
+                  figures={"count": fig(28_800_000)})
+    record_create(model=ExchangeVolume, data={"campaign": minimax},
+                  figures={"count": fig(13_000_000, qualifier="more_than")})
     make(
         Letter,
         slug="letter-2026-06-10",
@@ -424,26 +447,13 @@ def ref(db) -> Ref:
         region="North America",
         title="Chinese experts dismiss the claims",
     )
-    make(Source, key="mitre-atlas-cs0056", title="MITRE ATLAS case study", kind="dataset")
-    digest = make(Source, key="event-digest-17-takes", title="Event digest", kind="coverage")
-    make(Source, key="wire-summary-bloomberg-reuters", title="Wire summary", kind="coverage")
-    make(
-        Event,
-        slug="white-house-memo",
-        title="White House memo",
-        kind="regulatory_action",
-        date=dt.date(2026, 4, 1),
-        precision="month",
+    record_create(
+        model=Event,
+        data={"slug": "white-house-memo", "title": "White House memo",
+              "kind": "regulatory_action"},
+        figures={"date": fig("2026-04-01", precision="month")},
     )
     make(Relationship, subject=qwen, kind="part_of", object_actor=alibaba)
-    claim_upsert(
-        subject=campaign,
-        field="exchanges",
-        value=28_800_000,
-        source=digest,
-        status="accepted",
-        refresh=False,
-    )
     return Ref()
 
 
@@ -451,7 +461,7 @@ def create_through_admin(client: Any, case: Case, ref: Ref) -> Any:
     form = client.get(admin_url(case.model, "add")).context["form"]
     response = client.post(admin_url(case.model, "add"), form_data(form, **case.create(ref)))
     assert response.status_code == 302, _errors(response)
-    return case.model.objects.get(**case.find)
+    return case.model._default_manager.get(**case.find)
 
 
 def _errors(response: Any) -> Any:
@@ -537,7 +547,7 @@ def test_create_edit_inspect_and_history(admin_client, admin_user, ref, case):
 
 
 def registered_models() -> list[type[models.Model]]:
-    viewsets = []
+    viewsets: list[Any] = []
     for entry in VIEWSETS:
         viewsets.extend(getattr(entry, "items", None) or [entry])
     return [viewset.model for viewset in viewsets]
@@ -552,7 +562,7 @@ def test_every_admin_page_renders_the_reference_data(
     admin_client, reference_data, django_assert_max_num_queries
 ):
     for model in registered_models():
-        if not model.objects.exists():
+        if not model._default_manager.exists():
             continue  # accounts and clearances are not reference data
         with django_assert_max_num_queries(20):  # no query per row
             listing = admin_client.get(admin_url(model, "list"))
@@ -565,9 +575,10 @@ def test_every_admin_page_renders_the_reference_data(
             assert response.status_code == 200, (model, view)
 
 
-def test_marking_filter_keeps_only_that_marking(admin_client, ref):
+def test_marking_filter_keeps_only_that_marking(admin_client, admin_user, ref):
     record_create(
         model=Actor,
+        user=admin_user,
         data={"slug": "insider", "name": "Insider source", "kind": "person", "marking": "AMBER"},
     )
     rows = listed_rows(admin_client, Actor, marking="AMBER")
@@ -587,7 +598,7 @@ def test_campaign_listing_shows_figures_with_qualifiers(admin_client, ref):
     assert "about 25,000" in page
 
 
-def test_claim_accepted_in_admin_gets_fingerprint_reviewer_and_sets_the_figure(
+def test_claim_made_in_admin_is_pending_until_reviewed_in_the_queue(
     admin_client, admin_user, ref
 ):
     campaign = record_create(model=Campaign, data={"name": "Reseller", "slug": "reseller"})
@@ -598,25 +609,47 @@ def test_claim_accepted_in_admin_gets_fingerprint_reviewer_and_sets_the_figure(
         "value": "120000",
         "qualifier": "about",
         "source": ref.source("event-digest-17-takes"),
-        "status": "accepted",
         "credibility": "2",
         "quote": "some 120,000 exchanges",
     }
     form = admin_client.get(admin_url(Claim, "add")).context["form"]
+    assert "status" not in form.fields  # reviewing happens in the review queue
     response = admin_client.post(admin_url(Claim, "add"), form_data(form, **data))
     assert response.status_code == 302, _errors(response)
 
     claim = Claim.objects.get(object_id=campaign.pk, field="exchanges")
     assert len(claim.fingerprint) == 64
-    assert claim.reviewed_by == admin_user
-    assert claim.reviewed_at is not None
+    assert (claim.status, claim.reviewed_by) == ("pending", None)
     campaign.refresh_from_db()
-    assert (campaign.exchanges, campaign.exchanges_qualifier) == (120000, "about")
+    assert campaign.exchanges is None  # a pending claim does not set the figure
+
+    # A forged status is ignored.
+    forged = form_data(form, **{**data, "value": "130000"})
+    forged["status"] = "accepted"
+    admin_client.post(admin_url(Claim, "add"), forged)
+    assert Claim.objects.get(object_id=campaign.pk, value=130000).status == "pending"
 
     again = admin_client.post(admin_url(Claim, "add"), form_data(form, **data))
     assert again.status_code == 200
     assert "This source already makes this claim" in text_of(again)
-    assert Claim.objects.filter(object_id=campaign.pk, field="exchanges").count() == 1
+
+    admin_client.post(reverse("incidents_review:decide"), {
+        "one": f"accepted:{claim.pk}", f"expected_{claim.pk}": "pending"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.reviewed_by) == ("accepted", admin_user)
+    assert claim.reviewed_at is not None
+    campaign.refresh_from_db()
+    assert (campaign.exchanges, campaign.exchanges_qualifier) == (120000, "about")
+
+    # Once reviewed, what the claim states is fixed; its note is not.
+    form = admin_client.get(admin_url(Claim, "edit", claim.pk)).context["form"]
+    assert "value" not in form.fields and "source" not in form.fields
+    forged = form_data(form, note="Checked against the digest.")
+    forged["value"] = "999"
+    response = admin_client.post(admin_url(Claim, "edit", claim.pk), forged)
+    assert response.status_code == 302, _errors(response)
+    claim.refresh_from_db()
+    assert (claim.value, claim.note) == (120000, "Checked against the digest.")
 
 
 @pytest.mark.parametrize(
@@ -743,17 +776,47 @@ def test_bad_values_are_refused_with_a_clear_message(
 
 def test_bad_edit_keeps_the_old_values(admin_client, ref):
     campaign = Campaign.objects.get(slug="alibaba-qwen")
-    start, end = campaign.start_date, campaign.end_date
     form = admin_client.get(admin_url(Campaign, "edit", campaign.pk)).context["form"]
     response = admin_client.post(
         admin_url(Campaign, "edit", campaign.pk),
-        form_data(form, end_date="2026-01-01"),
+        form_data(form, parent=str(campaign.pk), description="Changed"),
     )
     assert response.status_code == 200
-    assert "The period ends (2026-01-01) before it starts" in text_of(response)
+    assert "A campaign cannot be its own parent." in text_of(response)
     campaign.refresh_from_db()
-    assert (campaign.start_date, campaign.end_date) == (start, end)
+    assert (campaign.parent, campaign.description) == (None, "")
     assert not ModelLogEntry.objects.for_instance(campaign).filter(action="wagtail.edit")
+
+
+FIGURE_MODELS = [Incident, Campaign, Letter, Event, AccountCluster, ExchangeVolume]
+
+
+@pytest.mark.parametrize("model", FIGURE_MODELS, ids=lambda m: m.__name__)
+def test_figures_are_read_only_on_edit_and_need_a_source_on_create(admin_client, ref, model):
+    from incidents.services.records import figure_attrs
+
+    obj = model.objects.first() or create_through_admin(
+        admin_client, next(c for c in CASES if c.model is model), ref)
+    form = admin_client.get(admin_url(model, "edit", obj.pk)).context["form"]
+    attrs = figure_attrs(model)
+    assert attrs and not set(attrs) & set(form.fields)
+    page = text_of(admin_client.get(admin_url(model, "edit", obj.pk)))
+    assert "A figure changes through a claim with a source" in page
+    assert f"object_id={obj.pk}" in page  # the link to its claims
+
+    add = admin_client.get(admin_url(model, "add")).context["form"]
+    assert set(attrs) <= set(add.fields)
+    claim_field = next(iter(c for c in attrs.values()))
+    assert f"{claim_field}__source" in add.fields
+
+
+def test_a_figure_typed_without_a_source_is_refused(admin_client, ref):
+    form = admin_client.get(admin_url(Campaign, "add")).context["form"]
+    response = admin_client.post(admin_url(Campaign, "add"), form_data(
+        form, name="Typed", slug="typed", exchanges="14000000"))
+    assert response.status_code == 200
+    assert "exchanges__source" in response.context["form"].errors
+    assert not Campaign.objects.filter(slug="typed").exists()
 
 
 def test_edit_of_a_row_created_by_a_service_shows_both_in_history(admin_client, ref):

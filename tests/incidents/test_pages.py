@@ -88,3 +88,70 @@ def test_alibaba_page_shows_conflicts_and_derived_checks(admin_client, reference
     assert "80% larger" in derived
     assert derived.count('class="derived consistent"') == 4
     assert 'class="derived inconsistent"' not in derived
+
+
+def _cited(html: str, fragment: str) -> set[str]:
+    keys = set()
+    for number in re.findall(r'href="#fn-(\d+)"', fragment):
+        keys.add(re.search(rf'<li id="fn-{number}" value="{number}" data-source="([^"]+)"',
+                           html).group(1))
+    return keys
+
+
+@pytest.mark.parametrize("reader", ["admin", "analyst"])
+def test_every_figure_cell_cites_exactly_the_sources_behind_it(client, admin_user, analyst,
+                                                               reference_data, reader):
+    """Each shown value is the consensus of the reader's claims and its footnotes are
+    exactly their sources (incidents.figures, as the selector prefetched them)."""
+    from incidents import selectors
+    from incidents.figures import campaign_figures
+    from incidents.presentation import format_count
+
+    user = admin_user if reader == "admin" else analyst
+    client.force_login(user)
+    for slug in ("alibaba-qwen-2026", "february-2026-disclosure"):
+        html = client.get(f"/incidents/{slug}/").content.decode()
+        incident = selectors.incident_get(viewer=user, slug=slug)
+        campaigns = list(incident.visible_campaigns)
+        campaigns += [c for top in campaigns for c in top.visible_children]
+        assert campaigns
+        for campaign in campaigns:
+            figures = campaign_figures(campaign)
+            for field in ("exchanges", "accounts"):
+                cell = _cell(html, campaign.slug, field)
+                shown = figures[field]
+                assert cell.startswith(format_count(shown.value, shown.qualifier))
+                assert _cited(html, cell) == {ref.source_key for ref in shown.sources}
+
+
+def test_a_typed_figure_is_not_shown(admin_client, reference_data):
+    """The issue's example: a stored exchanges value typed past the claims changes
+    nothing on the page (the figure is the consensus of the claims)."""
+    from incidents.models import Campaign
+
+    Campaign.objects.filter(slug="minimax-feb-2026").update(exchanges=14_000_000)
+    Incident.objects.filter(slug="february-2026-disclosure").update(disclosed_on="2001-01-01")
+    html = admin_client.get("/incidents/february-2026-disclosure/").content.decode()
+    assert _cell(html, "minimax-feb-2026", "exchanges").startswith("more than 13 million")
+    assert "14 million" not in html
+    assert "2001" not in html and "23 February 2026" in html
+
+
+def test_disclosure_date_and_event_values_are_footnoted_figures(admin_client, reference_data):
+    html = admin_client.get("/incidents/alibaba-qwen-2026/").content.decode()
+    disclosed = re.search(r'<span data-field="disclosed_on">.*?</span>', html, re.S).group(0)
+    assert "24 June 2026" in disclosed
+    assert _cited(html, disclosed) == {"cnbc-2026-06-24", "event-digest-17-takes"}
+    shares = re.search(r'<li class="event market_move"[^>]*>.*?</li>', html, re.S).group(0)
+    value = re.search(r'<span class="value" data-field="value">.*?</span>', shares,
+                      re.S).group(0)
+    assert "(up to -4.9%)" in value
+    assert _cited(html, value) == {"wire-summary-bloomberg-reuters"}
+    assert "Alibaba" in re.search(r'<span class="actors".*?</span>', shares, re.S).group(0)
+
+
+def test_target_line_names_the_visible_target(admin_client, reference_data):
+    html = admin_client.get("/incidents/alibaba-qwen-2026/").content.decode()
+    target = re.search(r'<span class="target" data-field="target">(.*?)</span>\n', html,
+                       re.S)
+    assert target and "Claude" in target.group(1) and "restricted" not in target.group(1)

@@ -98,3 +98,54 @@ def test_command_bad_file_exits_with_message(tmp_path):
     bad.write_text("- just a list\n")
     with pytest.raises(CommandError, match="expected a mapping"):
         call_command("load_reference_data", "--file", str(bad))
+
+
+def test_the_derived_timeline_names_every_outlet_and_links_each_origin(reference_data):
+    """All reference data is TLP:CLEAR, so the visibility rules of derived events leave
+    the timeline as it was: every outlet named, every origin's incidents and actors
+    linked, one event per origin and role."""
+    from django.contrib.contenttypes.models import ContentType
+
+    coverage_type = ContentType.objects.get_for_model(Coverage)
+    for item in Coverage.objects.select_related("outlet").filter(published_on__isnull=False):
+        event = Event.objects.get(origin_type=coverage_type, origin_id=item.pk)
+        assert event.title == f"{item.outlet.name}: {item.title}"[:300]
+        assert event.marking == item.marking
+        assert set(event.incidents.all()) == set(item.incidents.all())
+        assert list(event.actors.all()) == [item.outlet]
+    campaign_type = ContentType.objects.get_for_model(Campaign)
+    for campaign in Campaign.objects.all():
+        events = Event.objects.filter(origin_type=campaign_type, origin_id=campaign.pk)
+        assert events.count() == bool(campaign.start_date) + bool(campaign.end_date)
+        for event in events:
+            assert set(event.actors.all()) == set(campaign.operators.all())
+            assert event.incidents.exists() == bool(campaign.incident_id or campaign.parent_id)
+    letter = Letter.objects.get(slug="anthropic-to-senate-banking-2026-06-10")
+    event = Event.objects.get(kind="letter")
+    assert set(event.actors.all()) == {letter.sender, *letter.recipients.all()}
+
+
+@pytest.mark.parametrize(("subject", "message"), [
+    ("colour:x", "unknown type (one of campaign, incident, letter, event, accountcluster, "
+                 "exchangevolume)"),
+    ("accountcluster:x", "accountcluster has no slug to name it by"),
+])
+def test_claims_about_unknown_subject_types_are_refused(tmp_path, subject, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "sources:\n  - {key: s, title: S}\n"
+        f"claims:\n  - {{subject: '{subject}', field: count, value: 1, source: s}}\n"
+    )
+    with pytest.raises(ReferenceDataError) as raised:
+        reference_data_load(path=bad)
+    assert message in str(raised.value)
+
+
+def test_a_hostile_value_in_the_file_is_refused_with_the_models_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "actors:\n  - {slug: x, name: X, kind: company, external_ids: [1, 2]}\n"
+    )
+    with pytest.raises(ReferenceDataError, match="external_ids.*Expected an object"):
+        reference_data_load(path=bad)
+    assert not Actor.objects.filter(slug="x").exists()

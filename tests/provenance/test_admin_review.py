@@ -15,6 +15,7 @@ from incidents.models import (
     LetterStatus,
 )
 from incidents.services.citations import citation_add
+from incidents.services.records import record_update
 
 pytestmark = pytest.mark.django_db
 
@@ -140,13 +141,17 @@ def test_source_kept_by_hash_shows_the_hash(admin_client, reference_data):
     assert "The text is not kept" in html
 
 
-def test_alerts_on_the_dashboard_and_acknowledged_in_the_admin(admin_client, alibaba):
+def test_alerts_on_the_dashboard_and_acknowledged_in_the_admin(admin_client, admin_user,
+                                                              alibaba, add_claim, make_source):
     letter = Letter.objects.create(slug="follow-up", subject="Follow-up letter")
     citation_add(document=letter, subject=alibaba, field="exchanges")
-    letter.status = LetterStatus.SENT
-    letter.save()
-    alibaba.exchanges = 30_000_000
-    alibaba.save()
+    record_update(instance=letter, user=admin_user, data={"status": LetterStatus.SENT})
+    # The figure changes the one way it can: the claims behind it change.
+    Claim.objects.filter(campaign=alibaba, field="exchanges").update(status="rejected")
+    add_claim(alibaba, "exchanges", 30_000_000, source=make_source("recount", "A"),
+              quote="30 million exchanges")
+    alibaba.refresh_from_db()
+    assert alibaba.exchanges == 30_000_000
     alert = FactAlert.objects.get()
 
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()

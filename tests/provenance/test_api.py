@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from incidents.models import Claim, ClaimStatus, FactAlert, Letter, LetterStatus
+from incidents.models import Campaign, Claim, ClaimStatus, FactAlert, Letter, LetterStatus
 from incidents.services.citations import citation_add
+from incidents.services.records import record_saved
 from kb.api.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -144,13 +145,15 @@ def test_derived_checks(api, reference_data, pending):
         ("duration_months", "inconsistent", "about 3")]
 
 
-def test_alerts_list_and_acknowledge(api, alibaba, analyst):
+def test_alerts_list_and_acknowledge(api, alibaba, analyst, add_claim):
     letter = Letter.objects.create(slug="api-letter", subject="A letter citing figures")
     citation_add(document=letter, subject=alibaba, field="exchanges")
     letter.status = LetterStatus.SENT
     letter.save()
-    alibaba.exchanges = 30_000_000
-    alibaba.save()
+    record_saved(instance=letter)  # sent: the cited figures are snapshotted
+    # The figure changes the only way it can: through its claims.
+    alibaba.claims.filter(field="exchanges").update(status=ClaimStatus.REJECTED)
+    add_claim(alibaba, "exchanges", 30_000_000)
     alert = FactAlert.objects.get()
 
     body = api.get("/api/v1/alerts/", {"status": "open"}).json()
@@ -162,6 +165,7 @@ def test_alerts_list_and_acknowledge(api, alibaba, analyst):
     assert (row["cited"]["display"], row["current"]["display"]) == (
         "28,800,000", "30,000,000")
     assert row["still_holds"] is False
+    assert row["restricted"] == []
 
     assert token_client(analyst).post(
         f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code in {403, 404}
@@ -182,3 +186,27 @@ def test_schema_documents_the_provenance_endpoints(api):
                  "/api/v1/alerts/{id}/acknowledge/", "/api/v1/claims/{id}/accept/",
                  "/api/v1/claims/{id}/reject/", "/api/v1/claims/review/"):
         assert path in schema["paths"], path
+
+
+def test_alerts_name_no_hidden_document_or_subject(api, alibaba, analyst, add_claim):
+    from django.contrib.auth.models import Permission
+
+    letter = Letter.objects.create(slug="red-letter", subject="A RED letter", marking="RED")
+    citation_add(document=letter, subject=alibaba, field="exchanges")
+    letter.status = LetterStatus.SENT
+    letter.save()
+    record_saved(instance=letter)  # sent: the cited figures are snapshotted
+    alibaba.claims.filter(field="exchanges").update(status=ClaimStatus.REJECTED)
+    add_claim(alibaba, "exchanges", 30_000_000)
+    FactAlert.objects.update(marking="GREEN")  # the alert itself visible to GREEN
+    analyst.user_permissions.add(Permission.objects.get(codename="change_factalert"))
+    green = token_client(analyst, "read")
+    body = green.get("/api/v1/alerts/").json()
+    (row,) = body["results"]
+    assert row["document"] is None and row["restricted"] == ["document"]
+    assert "red-letter" not in str(body) and "A RED letter" not in str(body)
+    Campaign.objects.filter(pk=alibaba.pk).update(marking="RED")
+    row = green.get("/api/v1/alerts/").json()["results"][0]
+    assert (row["figure"], row["cited"], row["current"]) == (None, None, None)
+    assert row["restricted"] == ["cited", "current", "document", "figure"]
+    assert "alibaba" not in str(row)

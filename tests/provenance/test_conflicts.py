@@ -116,3 +116,104 @@ def test_rejecting_the_dissenting_claim_clears_the_conflict(reference_data, admi
 def test_conflict_list_query_count(reference_data, admin_user, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         conflict_list(viewer=admin_user)
+
+
+# -- visibility (factory-made data) ------------
+
+
+def _claim(subject, field, value, marking="GREEN", source=None, **kwargs):
+    from tests import factories as f
+
+    return f.ClaimFactory(subject=subject, field=field, value=value, marking=marking,
+                          source=source or f.SourceFactory(marking="GREEN"), **kwargs)
+
+
+def test_a_red_claim_or_source_makes_no_conflict_for_a_green_reader(db):
+    from tests import factories as f
+
+    green, red = f.UserFactory(), f.UserFactory(clearance="RED")
+    campaign = f.CampaignFactory(marking="GREEN", slug="jade")
+    _claim(campaign, "exchanges", 1000)
+    _claim(campaign, "exchanges", 9000, marking="RED")  # a RED claim
+    _claim(campaign, "accounts", 10)
+    _claim(campaign, "accounts", 90, source=f.SourceFactory(marking="RED"))  # a RED source
+
+    assert summary(conflict_list(viewer=green)) == []
+    assert summary(conflict_list(viewer=red)) == [
+        ("disagreement", "campaign:jade", "accounts"),
+        ("disagreement", "campaign:jade", "exchanges"),
+    ]
+
+
+def test_claims_on_a_part_of_a_hidden_campaign_make_no_conflict(db):
+    """An account cluster is visible only with its campaign: its claims too."""
+    from tests import factories as f
+
+    green = f.UserFactory()
+    cluster = f.AccountClusterFactory(marking="GREEN",
+                                      campaign=f.CampaignFactory(marking="RED"))
+    _claim(cluster, "count", 10)
+    _claim(cluster, "count", 500)
+
+    assert conflict_list(viewer=green) == []
+    assert len(conflict_list(viewer=f.UserFactory(clearance="RED"))) == 1
+
+
+def test_hidden_records_named_in_claim_values_are_restricted(db):
+    """A visible claim naming a hidden operator, or a ratio "of" a hidden campaign: the
+    conflict, its sides and its explanation say "restricted", never the slug."""
+    from incidents.visibility import RESTRICTED
+    from tests import factories as f
+
+    green, red = f.UserFactory(), f.UserFactory(clearance="RED")
+    f.ActorFactory(marking="GREEN", slug="jade-op")
+    f.ActorFactory(marking="RED", slug="crimson-op")
+    f.ActorFactory(marking="RED", slug="crimson-op-2")
+    f.CampaignFactory(marking="RED", slug="crimson-campaign")
+    campaign = f.CampaignFactory(marking="GREEN", slug="jade")
+    _claim(campaign, "operators", ["jade-op", "crimson-op", "crimson-op-2"], credibility=1)
+    _claim(campaign, "operators", ["jade-op"], credibility=3)
+    _claim(campaign, "exchanges_ratio", {"of": "crimson-campaign", "ratio": 2}, kind="derived")
+    _claim(campaign, "exchanges_ratio", {"of": "crimson-campaign", "ratio": 5}, kind="derived")
+
+    conflicts = conflict_list(viewer=green)
+    text = repr(conflicts)
+    assert "crimson" not in text
+    operators = next(c for c in conflicts if c.field == "operators")
+    assert [s.value for s in operators.sides] == [["jade-op", RESTRICTED], ["jade-op"]]
+    ratio = next(c for c in conflicts if c.field == "exchanges_ratio")
+    assert ratio.of == RESTRICTED and RESTRICTED in ratio.key
+    # The RED reader reads the values as stated.
+    red_text = repr(conflict_list(viewer=red))
+    assert "crimson-op-2" in red_text and "crimson-campaign" in red_text
+
+
+def test_derived_checks_against_a_hidden_campaign_are_unknown_and_unnamed(db):
+    from incidents.provenance.derived import Verdict
+    from incidents.provenance.selectors import derived_checks
+    from incidents.visibility import RESTRICTED
+    from tests import factories as f
+
+    green, red = f.UserFactory(), f.UserFactory(clearance="RED")
+    hidden = f.CampaignFactory(marking="RED", slug="crimson-campaign")
+    _claim(hidden, "exchanges", 500, marking="RED")
+    campaign = f.CampaignFactory(marking="GREEN", slug="jade")
+    _claim(campaign, "exchanges", 1000)
+    ratio = _claim(campaign, "exchanges_ratio", {"of": "crimson-campaign", "ratio": 2},
+                   kind="derived")
+    unknown = _claim(campaign, "exchanges_ratio", {"of": "no-such-campaign", "ratio": 2},
+                     kind="derived")
+
+    as_green = derived_checks(viewer=green, claims=[ratio, unknown])
+    assert as_green[ratio.pk].verdict == as_green[unknown.pk].verdict == Verdict.UNKNOWN
+    assert as_green[ratio.pk].claim.value == {"of": RESTRICTED, "ratio": 2}
+    assert ratio.value["of"] == "crimson-campaign"  # the claim itself is untouched
+    as_red = derived_checks(viewer=red, claims=[ratio])
+    assert as_red[ratio.pk].verdict == Verdict.CONSISTENT
+    assert as_red[ratio.pk].claim.value["of"] == "crimson-campaign"
+
+
+def test_conflict_list_query_count_for_a_green_reader(reference_data, analyst,
+                                                      django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        conflict_list(viewer=analyst)

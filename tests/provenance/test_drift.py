@@ -21,7 +21,10 @@ from incidents.services.citations import (
     citations_issue,
     figures_drift_check,
 )
+from incidents.services.claims import claim_upsert
+from incidents.services.records import record_update
 from incidents.services.review import claims_review
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +34,28 @@ def draft(reference_data) -> Letter:
     return Letter.objects.create(slug="policy-team-letter", subject="Distillation figures")
 
 
-def send(letter: Letter) -> None:
-    letter.status = LetterStatus.SENT
-    letter.save()
+def send(letter: Letter, user=None) -> None:
+    """Mark the letter sent through the write service (which snapshots its citations)."""
+    record_update(instance=letter, user=user, data={"status": LetterStatus.SENT})
+
+
+def new_claim(subject, field, value, qualifier="exact"):
+    """A pending claim from a primary source that says ``value``."""
+    claim, _ = claim_upsert(subject=subject, field=field, value=value, qualifier=qualifier,
+                            source=f.SourceFactory(reliability="A"), credibility=1,
+                            refresh=False)
+    return claim
+
+
+def replace_figure(subject, field, value, user, qualifier="exact") -> None:
+    """Change a figure the only way figures change: a new claim is accepted and the
+    claims it replaces are rejected, in one review (one refresh, one drift check)."""
+    claim = new_claim(subject, field, value, qualifier)
+    Claim.objects.filter(content_type__model=subject._meta.model_name, object_id=subject.pk,
+                         field=field, status=ClaimStatus.ACCEPTED).update(
+        status=ClaimStatus.REJECTED)
+    result = claims_review(claim_ids=[claim.pk], status="accepted", user=user)
+    assert result.reviewed == [claim.pk]
 
 
 def test_sending_a_letter_snapshots_what_it_cites(draft, alibaba):
@@ -80,39 +102,57 @@ def test_no_alert_before_the_letter_is_issued_nor_for_unchanged_figures(draft, a
     assert not FactAlert.objects.exists()
 
 
-def test_an_edit_by_hand_records_an_alert_and_a_later_change_supersedes_it(draft, alibaba):
+def test_a_replaced_figure_records_an_alert_and_a_later_change_supersedes_it(
+        draft, alibaba, admin_user):
     citation_add(document=draft, subject=alibaba, field="accounts")
     send(draft)
 
-    alibaba.accounts = 30_000
-    alibaba.save()
+    replace_figure(alibaba, "accounts", 30_000, admin_user)
     first = FactAlert.objects.get()
     assert (first.cited_value, first.cited_detail) == (25_000, "about")
+    assert (first.current_value, first.current_detail) == (30_000, "exact")
     assert not first.still_holds
 
-    alibaba.accounts = 31_000
-    alibaba.save()
+    replace_figure(alibaba, "accounts", 31_000, admin_user)
     first.refresh_from_db()
     assert first.status == AlertStatus.SUPERSEDED
     assert FactAlert.objects.filter(status=AlertStatus.OPEN).count() == 1
 
-    alibaba.accounts = 25_000
-    alibaba.save()
+    replace_figure(alibaba, "accounts", 25_000, admin_user, qualifier="about")
     assert not FactAlert.objects.filter(status=AlertStatus.OPEN).exists()
+
+
+def test_typing_a_figure_is_refused_and_raises_no_alert(draft, alibaba, admin_user):
+    from django.core.exceptions import ValidationError
+
+    citation_add(document=draft, subject=alibaba, field="exchanges")
+    send(draft)
+    with pytest.raises(ValidationError) as raised:
+        record_update(instance=alibaba, user=admin_user, data={"exchanges": 14_000_000})
+    assert "exchanges" in raised.value.message_dict
+    assert not FactAlert.objects.exists()
+    assert Campaign.objects.get(pk=alibaba.pk).exchanges == 28_800_000
 
 
 def test_drift_check_is_idempotent(draft, alibaba):
     citation_add(document=draft, subject=alibaba, field="exchanges")
     send(draft)
-    Campaign.objects.filter(pk=alibaba.pk).update(exchanges=30_000_000)
-    alibaba.refresh_from_db()
+    # The claims change without a refresh: the check itself finds the drift, once.
+    new_claim(alibaba, "exchanges", 30_000_000)
+    Claim.objects.filter(content_type__model="campaign", object_id=alibaba.pk,
+                         field="exchanges").exclude(value=30_000_000).update(
+        status=ClaimStatus.REJECTED)
+    Claim.objects.filter(content_type__model="campaign", object_id=alibaba.pk,
+                         field="exchanges", value=30_000_000).update(
+        status=ClaimStatus.ACCEPTED)
 
     assert len(figures_drift_check(subject=alibaba)) == 1
     assert figures_drift_check(subject=alibaba) == []
     assert FactAlert.objects.count() == 1
 
 
-def test_a_cited_cluster_total_drifts_when_a_child_changes(reference_data, draft):
+def test_a_cited_cluster_total_drifts_when_a_child_changes(reference_data, draft,
+                                                          admin_user):
     """The February cluster's accounts have no claims of their own on its children, but
     a cluster without its own figure shows its children's sum."""
     cluster = Campaign.objects.get(slug="february-2026-cluster")
@@ -125,8 +165,7 @@ def test_a_cited_cluster_total_drifts_when_a_child_changes(reference_data, draft
     assert citation.value == 150_000 + 3_400_000 + 13_000_000
 
     minimax = Campaign.objects.get(slug="minimax-feb-2026")
-    minimax.exchanges = 14_000_000
-    minimax.save()
+    replace_figure(minimax, "exchanges", 14_000_000, admin_user)
 
     assert FactAlert.objects.get().current_value == 150_000 + 3_400_000 + 14_000_000
 
@@ -134,8 +173,7 @@ def test_a_cited_cluster_total_drifts_when_a_child_changes(reference_data, draft
 def test_acknowledging_is_compare_and_swap(draft, alibaba, admin_user):
     citation_add(document=draft, subject=alibaba, field="exchanges")
     send(draft)
-    alibaba.exchanges = 30_000_000
-    alibaba.save()
+    replace_figure(alibaba, "exchanges", 30_000_000, admin_user)
     alert = FactAlert.objects.get()
 
     assert alerts_acknowledge(alert_ids=[alert.pk], user=admin_user, note="correction sent") \
@@ -146,11 +184,10 @@ def test_acknowledging_is_compare_and_swap(draft, alibaba, admin_user):
         AlertStatus.ACKNOWLEDGED, admin_user, "correction sent")
 
 
-def test_reissuing_a_document_resolves_its_alerts(draft, alibaba):
+def test_reissuing_a_document_resolves_its_alerts(draft, alibaba, admin_user):
     citation = citation_add(document=draft, subject=alibaba, field="exchanges")
     send(draft)
-    alibaba.exchanges = 30_000_000
-    alibaba.save()
+    replace_figure(alibaba, "exchanges", 30_000_000, admin_user)
 
     assert citations_issue(document=draft) == 0  # already issued: nothing to do
     assert citations_issue(document=draft, reissue=True) == 1
@@ -174,12 +211,10 @@ def test_citing_after_sending_snapshots_at_once_and_unknown_fields_are_refused(
 
 
 def test_alerts_follow_tlp_markings(draft, alibaba, analyst, admin_user):
-    draft.marking = "AMBER"
-    draft.save()
+    record_update(instance=draft, user=admin_user, data={"marking": "AMBER"})
     citation_add(document=draft, subject=alibaba, field="exchanges")
-    send(draft)
-    alibaba.exchanges = 30_000_000
-    alibaba.save()
+    send(draft, admin_user)
+    replace_figure(alibaba, "exchanges", 30_000_000, admin_user)
 
     assert alert_list(viewer=admin_user).count() == 1
     assert alert_list(viewer=analyst).count() == 0

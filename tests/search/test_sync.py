@@ -219,3 +219,34 @@ def test_an_index_of_another_schema_version_is_rebuilt_if_needed(indexed, search
     call_command("search_index", "rebuild", "--if-needed", "--no-progress")
     assert "rebuilt" in capsys.readouterr().out
     assert index_check().ok
+
+
+# --- receivers name their senders ---------------------------------------------------------
+
+def test_page_receivers_are_connected_per_page_class(monkeypatch):
+    """With a searchable page class, publish/unpublish listen to that class only and a
+    move to every page class (a searchable page can sit below any page), each by name."""
+    from django.contrib.sessions.models import Session
+    from django.db.models.signals import post_delete, post_save, pre_delete
+    from wagtail.models import Page, get_page_models
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from kb.search import signals
+
+    monkeypatch.setattr(signals, "page_models", lambda: [Page])
+    try:
+        signals.connect()
+        assert page_published.has_listeners(Page) and page_unpublished.has_listeners(Page)
+        assert all(post_page_move.has_listeners(model) for model in get_page_models())
+        for signal in (page_published, page_unpublished, post_save, post_delete):
+            assert not signal.has_listeners(Session)
+        assert not {r for r in post_page_move.receivers
+                    if str(r[0][0]).startswith("kb.search") and r[0][1] == id(None)}
+    finally:
+        uid = "kb.search:wagtailcore.page"
+        for signal in (page_published, page_unpublished, post_save, pre_delete, post_delete):
+            signal.disconnect(sender=Page, dispatch_uid=uid)
+        for model in get_page_models():
+            post_page_move.disconnect(sender=model,
+                                      dispatch_uid=f"kb.search:{model._meta.label_lower}")
+    assert not page_published.has_listeners(Page)

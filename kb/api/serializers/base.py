@@ -1,29 +1,91 @@
-"""Shared serializer parts: visibility-aware slug references, the marking guard, JSON
-without NUL characters, and writes that go through ``incidents.services.records``."""
+"""Shared serializer parts: visibility-aware references, the marking guard, JSON
+without NUL characters, and writes that go through ``incidents.services.records``.
+
+A related record the reader may not see is never named: a reference to it reads as
+``null`` (a list drops it), and the record's representation lists the field in
+``restricted``. The hiding happens once, here, in the reference fields
+(``VisibleSlugRelatedField``, ``VisiblePrimaryKeyRelatedField``,
+``StrictManyRelatedField``) and ``EntitySerializer``; list endpoints say through
+``withheld_<field>`` annotations whether a list dropped something (its prefetch already
+left the hidden rows out)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import relations, serializers
 
 from incidents.models import MARKING_ORDER, Marking
 from incidents.selectors import clearance_for, visible
-from incidents.services.records import record_create, record_update
+from incidents.services.records import FigureInput, record_create, record_update
+from incidents.visibility import can_see
 from kb.api.authentication import viewer_of
 
 
-def _viewer(context: dict[str, Any]) -> Any:
+def _viewer(context: Mapping[str, Any]) -> Any:
     request = context.get("request")
     return viewer_of(request) if request is not None else None
 
 
-class VisibleSlugRelatedField(serializers.SlugRelatedField):
+def field_viewer(field: serializers.Field) -> Any:
+    """Whose clearance applies to ``field``'s representation (the request's viewer)."""
+    root = field.root if field.parent is not None else field
+    return _viewer(getattr(root, "context", {}) or {})
+
+
+def related_visible(viewer: Any, obj: Any) -> bool:
+    """Whether ``viewer`` may see ``obj``, a related record already loaded: its own
+    marking, and for a part (an account cluster, an exchange volume, an account) what
+    it belongs to (``owner_paths`` of its queryset)."""
+    if not can_see(viewer, obj):
+        return False
+    queryset_class = type(type(obj)._default_manager.get_queryset())
+    for path in getattr(queryset_class, "owner_paths", ()):
+        owner = obj
+        for part in path.split("__"):
+            owner = getattr(owner, part, None)
+        if owner is not None and not can_see(viewer, owner):
+            return False
+    return True
+
+
+def withhold(field: serializers.Field, name: str | None = None) -> None:
+    """Note on the enclosing entity serializer that ``field`` withheld something."""
+    node: Any = field
+    name = name or field.field_name
+    while node is not None:
+        if isinstance(node, EntitySerializer) or getattr(node, "collects_withheld", False):
+            collected = getattr(node, "_withheld", None)
+            if collected is not None:
+                collected.add(name)
+            return
+        if isinstance(node, serializers.ManyRelatedField):
+            name = node.field_name
+        node = node.parent
+
+
+class HidingRelatedMixin:
+    """Reads a related record the viewer may not see as ``null`` and says so in the
+    representation's ``restricted`` list."""
+
+    def use_pk_only_optimization(self) -> bool:
+        return False  # the marking is needed, not just the key
+
+    def to_representation(self, value: Any) -> Any:
+        if not related_visible(field_viewer(self), value):  # type: ignore[arg-type]
+            withhold(self)  # type: ignore[arg-type]
+            return None
+        return super().to_representation(value)  # type: ignore[misc]
+
+
+class VisibleSlugRelatedField(HidingRelatedMixin, serializers.SlugRelatedField):
     """A reference by slug (or another natural key) to a record the viewer may see."""
 
     def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
+        queryset: Any = super().get_queryset()
         root = self.root if self.parent is not None else self
         context = getattr(root, "context", {})
         if "request" not in context:
@@ -103,7 +165,21 @@ STRICT_FIELDS: dict[type, type] = {
 
 
 class StrictManyRelatedField(serializers.ManyRelatedField):
-    """A list, and only a list (DRF would take {} for [])."""
+    """A list, and only a list (DRF would take {} for []). Reads only the records the
+    viewer may see; if any was left out (here, or already by the queryset's prefetch,
+    which the ``withheld_<field>`` annotation tells), the field is ``restricted``."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        self._withheld_by_query = bool(getattr(instance, f"withheld_{self.field_name}", False))
+        return super().get_attribute(instance)
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        viewer = field_viewer(self)
+        items = list(iterable)
+        shown = [item for item in items if related_visible(viewer, item)]
+        if len(shown) < len(items) or getattr(self, "_withheld_by_query", False):
+            withhold(self)
+        return [self.child_relation.to_representation(item) for item in shown]
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, list):
@@ -121,7 +197,7 @@ class CleanJSONField(serializers.JSONField):
         return value
 
 
-class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class VisiblePrimaryKeyRelatedField(HidingRelatedMixin, serializers.PrimaryKeyRelatedField):
     """A reference by id to a record the viewer may see."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -130,7 +206,7 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
     def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
+        queryset: Any = super().get_queryset()
         root = self.root if self.parent is not None else self
         context = getattr(root, "context", {})
         if "request" not in context:
@@ -146,10 +222,48 @@ def string_list(**kwargs: Any) -> serializers.ListField:
     )
 
 
+RESTRICTED_HELP = (
+    "Fields where something was withheld because this credential may not see it: a "
+    "reference that reads null, or a list that leaves records out. Empty when nothing "
+    "was withheld."
+)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "readOnly": True,
+                     "description": RESTRICTED_HELP})
+class RestrictedField(serializers.Field):
+    """The ``restricted`` list: read-only, filled by the reference fields read before it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(read_only=True, help_text=RESTRICTED_HELP)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance
+
+    def to_representation(self, value: Any) -> list[str]:
+        return sorted(getattr(self.parent, "_withheld", None) or ())
+
+
 class EntitySerializer(serializers.ModelSerializer):
     # Base of every entity serializer: writes go through the record services (full
-    # validation, one transaction, a history entry), and nobody may mark a record above
-    # their own clearance. (A comment, not a docstring: the schema would show it.)
+    # validation, one transaction, a history entry, the marking, hidden-link and cascade
+    # rules for the writer's clearance); figures are written only with their claims
+    # (``FigureField``); a related record the reader may not see is withheld and listed
+    # in ``restricted``. (A comment, not a docstring: the schema would show it.)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["restricted"] = RestrictedField()  # last: read after every reference
+        return fields
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        previous = getattr(self, "_withheld", None)
+        self._withheld: set[str] | None = set()
+        try:
+            return super().to_representation(instance)
+        finally:
+            self._withheld = previous
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -173,11 +287,29 @@ class EntitySerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return getattr(request, "user", None)
 
+    def _split_figures(self, validated_data: dict[str, Any]) -> tuple[dict, dict]:
+        """``validated_data`` without its figures, and the figures by claim field."""
+        data, figures = {}, {}
+        for name, value in validated_data.items():
+            field = self.fields.get(name)
+            if isinstance(value, FigureInput) and getattr(field, "is_figure", False):
+                figures[field.claim_field] = value  # type: ignore[union-attr]
+            else:
+                data[name] = value
+        return data, figures
+
     def create(self, validated_data: dict[str, Any]) -> Any:
-        return record_create(model=self.Meta.model, user=self._user(), data=validated_data)
+        data, figures = self._split_figures(validated_data)
+        return record_create(model=self.Meta.model, user=self._user(), data=data,
+                             viewer=_viewer(self.context), figures=figures)
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        return record_update(instance=instance, user=self._user(), data=validated_data)
+        data, figures = self._split_figures(validated_data)
+        # The view's instance carries visible-only prefetches; the service must see the
+        # real links to keep the hidden ones.
+        getattr(instance, "_prefetched_objects_cache", {}).clear()
+        return record_update(instance=instance, user=self._user(), data=data,
+                             viewer=_viewer(self.context), figures=figures)
 
 
 MARKING_HELP = "TLP marking: " + ", ".join(m.value for m in Marking) + "."

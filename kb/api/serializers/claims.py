@@ -16,45 +16,53 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.models import (
-    AccountCluster,
-    Campaign,
     Claim,
     ClaimKind,
     DatePrecision,
     Event,
-    ExchangeVolume,
-    Incident,
-    Letter,
     Qualifier,
     Source,
 )
 from incidents.provenance.fields import FIELDS
+from incidents.provenance.registry import claim_subject_model, claim_subject_names
+from incidents.provenance.selectors import claim_redactor
 from incidents.selectors import visible
 from incidents.services.claims import claim_upsert, facts_refresh
 from incidents.services.records import record_update
+from incidents.visibility import can_see
 from kb.api.serializers.base import (
     CleanJSONField,
     EntitySerializer,
     StrictIntegerField,
     _viewer,
+    field_viewer,
+    withhold,
 )
 from kb.api.serializers.entities import COMMON, READ_ONLY, slug_ref
 
-SUBJECT_MODELS: dict[str, type[models.Model]] = {
-    "campaign": Campaign,
-    "incident": Incident,
-    "letter": Letter,
-    "event": Event,
-    "accountcluster": AccountCluster,
-    "exchangevolume": ExchangeVolume,
-}
-SUBJECT_PATTERN = r"^(" + "|".join(SUBJECT_MODELS) + r"):[-a-zA-Z0-9_]+\Z"
+#: ``<model>:<slug or id>`` with model one of the claim-bearing models (the registry).
+SUBJECT_PATTERN = r"^(" + "|".join(claim_subject_names()) + r"):[-a-zA-Z0-9_]+\Z"
 
 
 def subject_key(obj: models.Model) -> str:
     """``<model>:<slug>`` (``<model>:<id>`` for records without a slug)."""
     key = getattr(obj, "slug", None) or obj.pk
     return f"{obj._meta.model_name}:{key}"
+
+
+def subject_model(name: str) -> type[models.Model] | None:
+    """The claim-bearing model called ``name`` (``incidents.provenance.registry``)."""
+    return claim_subject_model(name)
+
+
+def visible_subject(key: str, viewer: Any) -> models.Model | None:
+    """The record ``<model>:<slug or id>`` names if ``viewer`` may see it, else None
+    (a hidden record and an unknown one are alike)."""
+    model_name, _, slug = key.partition(":")
+    model = subject_model(model_name)
+    if model is None or not slug:
+        return None
+    return subject_lookup(visible(model._default_manager.all(), viewer), slug).first()
 
 
 def subject_lookup(queryset: models.QuerySet, key: str) -> models.QuerySet:
@@ -69,24 +77,30 @@ class SubjectField(serializers.Field):
     """Reads and writes a claim's subject as ``campaign:alibaba-qwen``."""
 
     default_error_messages = {
-        "invalid": "Use <model>:<slug or id> with model one of " + ", ".join(SUBJECT_MODELS)
-        + ".",
+        "invalid": "Use <model>:<slug or id> with model one of "
+        + ", ".join(claim_subject_names()) + ".",
     }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "The record the claim is about: <model>:<slug or id>, "
-                          "model one of " + ", ".join(SUBJECT_MODELS) + ".")
+                          "model one of " + ", ".join(claim_subject_names()) + ".")
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return subject_key(value) if value is not None else ""
+        if value is None:
+            return ""
+        # Listed claims have visible subjects (``ClaimQuerySet``); checked again by the
+        # subject's own marking, which needs no query.
+        if not can_see(field_viewer(self), value):
+            withhold(self)
+            return ""
+        return subject_key(value)
 
     def to_internal_value(self, data: Any) -> models.Model:
         if not isinstance(data, str) or len(data) > 140 or not re.match(SUBJECT_PATTERN, data):
             self.fail("invalid")
         model_name, _, key = data.partition(":")
-        model = SUBJECT_MODELS[model_name]
-        obj = subject_lookup(visible(model.objects.all(), _viewer(self.context)), key).first()
+        obj = visible_subject(data, _viewer(self.context))
         if obj is None:
             raise serializers.ValidationError(f"No visible {model_name} {key!r}.")
         return obj
@@ -95,7 +109,7 @@ class SubjectField(serializers.Field):
 class ClaimSerializer(EntitySerializer):
     subject = SubjectField()
     subject_type = serializers.SerializerMethodField()
-    source = slug_ref(Source, required=True, slug_field="key")
+    source = slug_ref(Source, required=True, slug_field="key")  # type: ignore[assignment]
     value = CleanJSONField(help_text="A number for counts and ratios, an ISO date for dates, "
                            'a list of slugs for sets, {"of": <campaign>, "ratio": n} for '
                            "ratios.")
@@ -106,11 +120,11 @@ class ClaimSerializer(EntitySerializer):
     kind = serializers.ChoiceField(choices=ClaimKind.choices, default=ClaimKind.FACT)
     credibility = StrictIntegerField(min_value=1, max_value=6, default=6)
     marking = serializers.ChoiceField(
-        choices=Claim._meta.get_field("marking").choices, required=False,
+        choices=list(Claim._meta.get_field("marking").choices or []), required=False,
         help_text="Defaults to the source's marking.",
     )
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
-                                               allow_null=True)
+    reviewed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Claim
@@ -121,6 +135,18 @@ class ClaimSerializer(EntitySerializer):
 
     def get_subject_type(self, obj: Claim) -> str:
         return obj.content_type.model if obj.content_type_id else ""
+
+    def to_representation(self, instance: Claim) -> dict[str, Any]:
+        # A visible claim whose value names a hidden record (an operators set, a ratio's
+        # campaign) reads with "restricted" in its place: the view's redactor covers a
+        # page in one go; a single claim gets its own.
+        redact = self.context.get("claim_redactor")
+        if redact is None and isinstance(instance, Claim):
+            redact = claim_redactor(viewer=_viewer(self.context), claims=[instance])
+        data = super().to_representation(instance)
+        if redact is not None and isinstance(instance, Claim):
+            data["value"] = redact(instance).value
+        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         subject = attrs.get("subject")
@@ -139,7 +165,8 @@ class ClaimSerializer(EntitySerializer):
         note = validated_data.pop("note", "")
         claim, _created = claim_upsert(**validated_data)
         if note and note != claim.note:
-            claim = record_update(instance=claim, user=self._user(), data={"note": note})
+            claim = record_update(instance=claim, user=self._user(), data={"note": note},
+                                  viewer=_viewer(self.context))
         return claim
 
 
@@ -159,7 +186,8 @@ class ClaimUpdateSerializer(ClaimSerializer):
 
     @transaction.atomic
     def update(self, instance: Claim, validated_data: dict[str, Any]) -> Claim:
-        claim = record_update(instance=instance, user=self._user(), data=validated_data)
+        claim = record_update(instance=instance, user=self._user(), data=validated_data,
+                              viewer=_viewer(self.context))
         if claim.status == "accepted" and claim.subject is not None:
             facts_refresh(subject=claim.subject)  # credibility weighs in the consensus
         return claim

@@ -102,8 +102,11 @@ class TimelineEventSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_blank=True)
     description = serializers.CharField(allow_blank=True)
     derived = serializers.BooleanField()
-    origin = serializers.CharField(allow_null=True)
-    actors = serializers.ListField(child=serializers.CharField())
+    origin = serializers.CharField(allow_null=True, help_text="<model>:<id> of the record "
+                                   "a derived event comes from; null if entered by hand or "
+                                   "if that record is not visible to this credential.")
+    actors = serializers.ListField(child=serializers.CharField(),
+                                   help_text="Slugs of the event's visible actors.")
     sources = SourceRefSerializer(many=True, help_text="Sources of the event's date.")
     conflict = serializers.BooleanField(help_text="Sources disagree about the date.")
 
@@ -117,14 +120,14 @@ class NodeSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="<type>:<slug>")
     type = serializers.ChoiceField(choices=["actor", "incident", "campaign"])
     slug = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.CharField(allow_blank=True)
     depth = serializers.IntegerField()
 
 
 class EdgeSerializer(serializers.Serializer):
     id = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField()
     kind = serializers.CharField()
     start = serializers.DateField(allow_null=True)
@@ -137,7 +140,7 @@ class EdgeSerializer(serializers.Serializer):
 
 
 class GraphSerializer(serializers.Serializer):
-    root = serializers.CharField()
+    root = serializers.CharField()  # type: ignore[assignment]
     depth = serializers.IntegerField()
     nodes = NodeSerializer(many=True)
     edges = EdgeSerializer(many=True)
@@ -205,21 +208,28 @@ def related_data(slug: str, related: list[Related]) -> dict[str, Any]:
     }
 
 
-def timeline_event_data(event: Any) -> dict[str, Any]:
+def timeline_event_data(event: Any, viewer: Any) -> dict[str, Any]:
+    """One event as the timeline shows it: its date and value as this reader's figures,
+    its visible actors, its origin only when visible (else null)."""
     from django.contrib.contenttypes.models import ContentType
 
     from incidents.figures import figure
+    from incidents.visibility import can_see
+    from kb.api.serializers.entities import origin_visible
 
     date = figure(event, "date")
+    value = figure(event, "value").value
     origin = None
-    if event.origin_type_id:
+    if event.origin_type_id and origin_visible(event, viewer):
         origin = f"{ContentType.objects.get_for_id(event.origin_type_id).model}:{event.origin_id}"
+    day = date.value or event.date  # a required date: shown as stored when no claim
     return {
         "id": event.pk, "slug": event.slug, "title": event.title, "kind": event.kind,
-        "date": event.date.isoformat(), "precision": event.precision,
-        "value": float(event.value) if event.value is not None else None,
+        "date": day.isoformat(), "precision": date.qualifier or event.precision,
+        "value": float(value) if value is not None else None,
         "unit": event.unit, "description": event.description, "derived": event.is_derived,
-        "origin": origin, "actors": [a.slug for a in event.actors.all()],
+        "origin": origin,
+        "actors": [a.slug for a in event.actors.all() if can_see(viewer, a)],
         "sources": [source_ref_data(ref) for ref in date.sources], "conflict": date.conflict,
     }
 

@@ -1,10 +1,14 @@
 """One serializer per entity. References are by slug (or natural key) where the entity
-has one, by id otherwise; figures read as ``{"value", "qualifier", "sources", …}``."""
+has one, by id otherwise; figures read as ``{"value", "qualifier", "sources", …}`` and
+are written as the claim behind a value (``{"value", "qualifier"/"precision", "source",
+"quote", "note"}``); a related record the reader may not see reads as null (or is left
+out of a list) and its field is listed in ``restricted``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from rest_framework import serializers
 
 from incidents.models import (
@@ -14,7 +18,6 @@ from incidents.models import (
     Campaign,
     Capability,
     Coverage,
-    DatePrecision,
     Event,
     ExchangeVolume,
     Incident,
@@ -23,56 +26,60 @@ from incidents.models import (
     Source,
     Technique,
 )
+from incidents.visibility import can_see
 from kb.api.serializers.base import (
     EntitySerializer,
     StrictCharField,
-    StrictDecimalField,
-    StrictIntegerField,
     VisiblePrimaryKeyRelatedField,
     VisibleSlugRelatedField,
+    field_viewer,
     string_list,
+    withhold,
 )
-from kb.api.serializers.figures import FigureField, qualifier_field
+from kb.api.serializers.figures import FigureField, figure_of
 
 COMMON = ["id", "marking", "created_at", "updated_at"]
+ONE_OBJECT_MESSAGE = str(next(
+    c.violation_error_message for c in Relationship._meta.constraints
+    if c.name == "relationship_exactly_one_object"
+))
 READ_ONLY = ["id", "created_at", "updated_at"]
 
 
-def slug_ref(model: type, *, many: bool = False, required: bool = False,
-             slug_field: str = "slug", **kwargs: Any) -> VisibleSlugRelatedField:
+def slug_ref(model: Any, *, many: bool = False, required: bool = False,
+             slug_field: str = "slug", **kwargs: Any) -> Any:
     if not many:
         kwargs.setdefault("allow_null", not required)
-    return VisibleSlugRelatedField(
-        slug_field=slug_field, queryset=model.objects.all(), many=many, required=required,
-        **kwargs,
+    field: Any = VisibleSlugRelatedField(
+        slug_field=slug_field, queryset=model._default_manager.all(), many=many,
+        required=required, **kwargs,
     )
+    return field
 
 
-def count_figure(claim_field: str, *, required: bool = False, allow_null: bool = True,
+def count_figure(claim_field: str, *, required: bool = False,
                  help_text: str = "") -> FigureField:
-    return FigureField(
-        kind="count", claim_field=claim_field,
-        inner=StrictIntegerField(
-            min_value=0, max_value=2**63 - 1, allow_null=allow_null, required=required
-        ),
-        help_text=help_text,
-    )
+    return FigureField(kind="count", claim_field=claim_field, required=required,
+                       help_text=help_text)
 
 
-def date_figure(claim_field: str, *, required: bool = False, allow_null: bool = True,
+def date_figure(claim_field: str, *, required: bool = False,
                 help_text: str = "") -> FigureField:
-    return FigureField(
-        kind="date", claim_field=claim_field,
-        inner=serializers.DateField(allow_null=allow_null, required=required),
-        help_text=help_text,
-    )
+    return FigureField(kind="date", claim_field=claim_field, required=required,
+                       help_text=help_text)
 
 
-def precision_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=DatePrecision.choices, write_only=True, required=False,
-        help_text="Precision of the date written with it (day, month, year).",
-    )
+def withheld_list(field: serializers.Field, obj: Any, attr: str,
+                  name: str) -> list[str]:
+    """Slugs of the records a selector prefetched into ``attr`` (visible ones only),
+    noting ``name`` as restricted when the ``withheld_<name>`` annotation says some
+    were left out."""
+    rows = getattr(obj, attr, None) or []
+    viewer = field_viewer(field)
+    shown = [r for r in rows if can_see(viewer, r)]
+    if len(shown) < len(rows) or getattr(obj, f"withheld_{name}", False):
+        withhold(field, name)
+    return [r.slug for r in shown]
 
 
 class ActorSerializer(EntitySerializer):
@@ -110,20 +117,18 @@ class IncidentSerializer(EntitySerializer):
     target_provider = slug_ref(Actor)
     target_system = slug_ref(Actor)
     disclosed_on = date_figure("disclosed_on", help_text="Disclosure date (a figure).")
-    disclosed_precision = precision_field()
     campaigns = serializers.SerializerMethodField(
-        help_text="Slugs of the incident's visible campaigns."
+        help_text="Slugs of the incident's visible top-level campaigns."
     )
 
     class Meta:
         model = Incident
         fields = [*COMMON, "slug", "title", "status", "target_provider", "target_system",
-                  "disclosed_on", "disclosed_precision", "summary", "campaigns"]
+                  "disclosed_on", "summary", "campaigns"]
         read_only_fields = READ_ONLY
 
     def get_campaigns(self, obj: Incident) -> list[str]:
-        campaigns = getattr(obj, "visible_campaigns", None)
-        return [c.slug for c in campaigns] if campaigns is not None else []
+        return withheld_list(self.fields["campaigns"], obj, "visible_campaigns", "campaigns")
 
 
 class CampaignSerializer(EntitySerializer):
@@ -133,13 +138,9 @@ class CampaignSerializer(EntitySerializer):
     capabilities = slug_ref(Capability, many=True)
     techniques = slug_ref(Technique, many=True)
     exchanges = count_figure("exchanges", help_text="Total exchanges (a figure).")
-    exchanges_qualifier = qualifier_field()
     accounts = count_figure("accounts", help_text="Fraudulent accounts (a figure).")
-    accounts_qualifier = qualifier_field()
     start_date = date_figure("start_date", help_text="First day of the period (a figure).")
-    start_precision = precision_field()
     end_date = date_figure("end_date", help_text="Last day of the period (a figure).")
-    end_precision = precision_field()
     period_days = serializers.SerializerMethodField(
         help_text="Days in the period, both ends included (22 April – 5 June = 45); "
         "null while either end is unknown."
@@ -149,39 +150,32 @@ class CampaignSerializer(EntitySerializer):
     class Meta:
         model = Campaign
         fields = [*COMMON, "slug", "name", "incident", "parent", "operators", "start_date",
-                  "start_precision", "end_date", "end_precision", "period_days", "exchanges",
-                  "exchanges_qualifier", "accounts", "accounts_qualifier", "capabilities",
+                  "end_date", "period_days", "exchanges", "accounts", "capabilities",
                   "techniques", "description", "children"]
         read_only_fields = READ_ONLY
 
     def get_period_days(self, obj: Campaign) -> int | None:
         from incidents.crossref import inclusive_days
 
-        return inclusive_days(obj.start_date, obj.end_date)
+        # The shown figures (this reader's), never the stored dates.
+        return inclusive_days(figure_of(obj, "start_date").value,
+                              figure_of(obj, "end_date").value)
 
     def get_children(self, obj: Campaign) -> list[str]:
-        children = getattr(obj, "visible_children", None)
-        return [c.slug for c in children] if children is not None else []
+        return withheld_list(self.fields["children"], obj, "visible_children", "children")
 
-    def validate_parent(self, value: Campaign | None) -> Campaign | None:
-        if value is not None and self.instance is not None:
-            node: Campaign | None = value
-            while node is not None:  # parents are few; the chain is short
-                if node.pk == self.instance.pk:
-                    raise serializers.ValidationError("A campaign cannot be its own ancestor.")
-                node = node.parent
-        return value
+    # Parent cycles: ``Campaign.clean`` (through the services' ``full_clean``) says so on
+    # "parent", with the same message as the admin's and the loader's.
 
 
 class AccountClusterSerializer(EntitySerializer):
     campaign = slug_ref(Campaign, required=True)
     count = count_figure("count", help_text="Accounts in the cluster (a figure).")
-    qualifier = qualifier_field()
     detection_signals = string_list()
 
     class Meta:
         model = AccountCluster
-        fields = [*COMMON, "campaign", "label", "count", "qualifier", "detection_signals",
+        fields = [*COMMON, "campaign", "label", "count", "detection_signals",
                   "first_seen", "last_seen"]
         read_only_fields = READ_ONLY
 
@@ -198,9 +192,7 @@ class AccountSerializer(EntitySerializer):
 
 class ExchangeVolumeSerializer(EntitySerializer):
     campaign = slug_ref(Campaign, required=True)
-    count = count_figure("count", required=True, allow_null=False,
-                         help_text="Exchanges (a figure).")
-    qualifier = qualifier_field()
+    count = count_figure("count", required=True, help_text="Exchanges (a figure).")
     capability = slug_ref(Capability)
     account_cluster = VisiblePrimaryKeyRelatedField(
         queryset=AccountCluster.objects.all(), allow_null=True, required=False
@@ -208,7 +200,7 @@ class ExchangeVolumeSerializer(EntitySerializer):
 
     class Meta:
         model = ExchangeVolume
-        fields = [*COMMON, "campaign", "count", "qualifier", "granularity", "period_start",
+        fields = [*COMMON, "campaign", "count", "granularity", "period_start",
                   "period_end", "capability", "account_cluster"]
         read_only_fields = READ_ONLY
 
@@ -218,12 +210,11 @@ class LetterSerializer(EntitySerializer):
     recipients = slug_ref(Actor, many=True)
     incidents = slug_ref(Incident, many=True)
     date = date_figure("date", help_text="Date of the letter (a figure).")
-    date_precision = precision_field()
 
     class Meta:
         model = Letter
         fields = [*COMMON, "slug", "subject", "sender", "recipients", "date",
-                  "date_precision", "body", "status", "sent_on", "incidents"]
+                  "body", "status", "sent_on", "incidents"]
         read_only_fields = READ_ONLY
 
 
@@ -242,12 +233,9 @@ class CoverageSerializer(EntitySerializer):
 class EventSerializer(EntitySerializer):
     actors = slug_ref(Actor, many=True)
     incidents = slug_ref(Incident, many=True)
-    date = date_figure("date", required=True, allow_null=False, help_text="A figure.")
-    precision = precision_field()
+    date = date_figure("date", required=True, help_text="A figure.")
     value = FigureField(
-        kind="number", claim_field="value",
-        inner=StrictDecimalField(max_digits=20, decimal_places=4, allow_null=True,
-                                       required=False, coerce_to_string=False),
+        kind="number", claim_field="value", required=False,
         help_text="A measured value, e.g. -4.9 for a 4.9 % share fall (a figure).",
     )
     derived = serializers.BooleanField(source="is_derived", read_only=True, help_text=(
@@ -257,17 +245,19 @@ class EventSerializer(EntitySerializer):
 
     class Meta:
         model = Event
-        fields = [*COMMON, "slug", "title", "kind", "date", "precision", "value", "unit",
+        fields = [*COMMON, "slug", "title", "kind", "date", "value", "unit",
                   "description", "actors", "incidents", "derived", "origin"]
         read_only_fields = READ_ONLY
         extra_kwargs = {"slug": {"allow_null": True, "required": False}}
 
     def get_origin(self, obj: Event) -> str | None:
-        """``<model>:<id>`` of the record a derived event comes from."""
+        """``<model>:<id>`` of the record a derived event comes from (null, and
+        restricted, when the reader may not see it)."""
         if not obj.origin_type_id:
             return None
-        from django.contrib.contenttypes.models import ContentType
-
+        if not origin_visible(obj, field_viewer(self.fields["origin"])):
+            withhold(self.fields["origin"], "origin")
+            return None
         model = ContentType.objects.get_for_id(obj.origin_type_id).model
         return f"{model}:{obj.origin_id}"
 
@@ -277,6 +267,37 @@ class EventSerializer(EntitySerializer):
                 "This event is derived from another record; edit that record instead."
             )
         return attrs
+
+
+def origins_attach(events: list[Any], viewer: Any) -> None:
+    """Whether each derived event's origin is visible to ``viewer``
+    (``_origin_visible``): one query per kind of origin, for a whole page."""
+    from incidents.visibility import ORDER, clearance_for
+
+    derived = [e for e in events if e.origin_type_id]
+    if clearance_for(viewer) == ORDER[-1]:
+        for event in derived:
+            event._origin_visible = True
+        return
+    by_type: dict[int, set[int]] = {}
+    for event in derived:
+        by_type.setdefault(event.origin_type_id, set()).add(event.origin_id)
+    shown: set[tuple[int, int]] = set()
+    for type_id, ids in by_type.items():
+        model: Any = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        rows: Any = model._default_manager.filter(pk__in=ids)
+        shown |= {(type_id, pk) for pk in rows.visible_to(viewer).values_list("pk", flat=True)}
+    for event in derived:
+        event._origin_visible = (event.origin_type_id, event.origin_id) in shown
+
+
+def origin_visible(event: Event, viewer: Any) -> bool:
+    """Whether ``viewer`` may see the record ``event`` is derived from."""
+    if not hasattr(event, "_origin_visible"):
+        origins_attach([event], viewer)
+    return bool(event._origin_visible)  # type: ignore[attr-defined]
 
 
 class RelationshipSerializer(EntitySerializer):
@@ -298,9 +319,8 @@ class RelationshipSerializer(EntitySerializer):
             for name in ("object_actor", "object_incident")
         }
         if (merged["object_actor"] is None) == (merged["object_incident"] is None):
-            raise serializers.ValidationError(
-                {"object_actor": "Give exactly one object: object_actor or object_incident."}
-            )
+            # The model's own words (its check constraint), as the admin gives them.
+            raise serializers.ValidationError({"object_actor": ONE_OBJECT_MESSAGE})
         return attrs
 
 

@@ -1,5 +1,6 @@
 """Figures as the API shows them: ``{"value", "qualifier", "sources", "rolled_up",
-"conflict"}``, read from what the selectors prefetched (``incidents.figures``)."""
+"conflict"}``, read from what the selectors prefetched (``incidents.figures``), and as
+it takes them: the claim behind a new value (``FigureField``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from typing import Any
 from rest_framework import serializers
 
 from incidents.figures import Figure, SourceRef, campaign_figures, figure
-from incidents.models import Campaign, Qualifier
+from incidents.models import Campaign, DatePrecision, Qualifier, Source
+from incidents.models.validation import COUNT_MAX, DATE_MAX, DATE_MIN, NUMBER_MAX
+from incidents.services.records import FigureInput
+from kb.api.serializers.base import (
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
+    VisibleSlugRelatedField,
+)
 
 
 class SourceRefSerializer(serializers.Serializer):
@@ -95,25 +104,80 @@ def figure_of(obj: Any, claim_field: str) -> Figure:
     return figure(obj, claim_field)
 
 
+FIGURE_TYPED_MESSAGE = (
+    "A figure is never typed: it shows the consensus of its accepted claims. Send the "
+    'claim behind it with a source: {{"value": {example}, {detail}"source": "<source key>", '
+    '"quote": "…", "note": "…"}}.'
+)
+QUOTE_MAX = 2000
+NOTE_MAX = 2000
+
+
+class _FigureInputBase(serializers.Serializer):
+    source: Any = VisibleSlugRelatedField(
+        slug_field="key", queryset=Source.objects.all(),
+        help_text="Key of the source the value is read from (visible to you); an "
+        "analyst's own note with a reason is a source too.",
+    )
+    quote = StrictCharField(required=False, allow_blank=True, max_length=QUOTE_MAX,
+                            trim_whitespace=False,
+                            help_text="The words of the source the value is read from.")
+    note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX,
+                           trim_whitespace=False, help_text="Why (kept on the claim).")
+
+
+class CountFigureInputSerializer(_FigureInputBase):
+    """A count written with the claim behind it."""
+
+    value = StrictIntegerField(min_value=0, max_value=COUNT_MAX,
+                                     help_text=f"A whole number from 0 to {COUNT_MAX:,}.")
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices, default=Qualifier.EXACT,
+                                        help_text="How the source states it.")
+
+
+class DateFigureInputSerializer(_FigureInputBase):
+    """A date written with the claim behind it."""
+
+    value = serializers.DateField(help_text=f"An ISO date from {DATE_MIN} to {DATE_MAX}.")
+    precision = serializers.ChoiceField(choices=DatePrecision.choices,
+                                        default=DatePrecision.DAY,
+                                        help_text="How precisely the source dates it.")
+
+
+class NumberFigureInputSerializer(_FigureInputBase):
+    """A measured value written with the claim behind it."""
+
+    value = StrictDecimalField(max_digits=16, decimal_places=4, min_value=-NUMBER_MAX,
+                               max_value=NUMBER_MAX, coerce_to_string=False,
+                               help_text="A finite number within ±10¹², at most 4 decimal "
+                               "places.")
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices, default=Qualifier.EXACT,
+                                        help_text="How the source states it.")
+
+
+FIGURE_INPUT_SERIALIZERS: dict[str, type[_FigureInputBase]] = {
+    "count": CountFigureInputSerializer,
+    "date": DateFigureInputSerializer,
+    "number": NumberFigureInputSerializer,
+}
+
+
 class FigureField(serializers.Field):
-    """Reads as a figure object; writes as the plain value of the model field behind it.
+    """Reads as a figure object; is written only as the claim behind a new value.
 
     ``exchanges`` reads ``{"value": 28800000, "qualifier": "about", "sources": [...]}``
-    and is written ``"exchanges": 28800000`` (its qualifier through its own field). A
-    hand-entered value stands until accepted claims back another one.
+    (the consensus of the accepted claims the reader may see) and is written
+    ``{"value": 28800000, "qualifier": "about", "source": "<key>", "quote": "…"}``: the
+    serializer hands a ``FigureInput`` to the record services, which store the claim
+    (accepted, reviewed by the writer) and refresh the figure. A plain value is a 400.
     """
 
-    def __init__(self, *, kind: str, claim_field: str, inner: serializers.Field,
-                 **kwargs: Any) -> None:
+    is_figure = True
+
+    def __init__(self, *, kind: str, claim_field: str, **kwargs: Any) -> None:
         self.kind = kind
         self.claim_field = claim_field
-        self.inner = inner
-        kwargs.setdefault("required", inner.required)
         super().__init__(**kwargs)
-
-    def bind(self, field_name: str, parent: Any) -> None:
-        super().bind(field_name, parent)
-        self.inner.bind(field_name, parent)
 
     def get_attribute(self, instance: Any) -> Any:
         return instance
@@ -121,14 +185,43 @@ class FigureField(serializers.Field):
     def to_representation(self, value: Any) -> dict[str, Any]:
         return figure_data(figure_of(value, self.claim_field))
 
+    def typed_message(self) -> str:
+        example, detail = {
+            "count": ("25000", '"qualifier": "about", '),
+            "date": ('"2026-06-24"', '"precision": "day", '),
+            "number": ("-4.9", ""),
+        }[self.kind]
+        return FIGURE_TYPED_MESSAGE.format(example=example, detail=detail)
+
     def run_validation(self, data: Any = serializers.empty) -> Any:
-        # The inner field decides about missing and null values (the figure is never null).
-        return self.inner.run_validation(data)
+        if data is serializers.empty:
+            if self.required and not getattr(self.root, "partial", False):
+                self.fail("required")
+            raise serializers.SkipField()
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(self.typed_message())
+        return self.to_internal_value(data)
 
-    def to_internal_value(self, data: Any) -> Any:
-        return self.inner.to_internal_value(data)
-
-
-def qualifier_field(**kwargs: Any) -> serializers.ChoiceField:
-    kwargs.setdefault("required", False)
-    return serializers.ChoiceField(choices=Qualifier.choices, write_only=True, **kwargs)
+    def to_internal_value(self, data: Any) -> FigureInput:
+        # Validated on its own (never partial: a figure's claim is whole), with the
+        # request, so the source is looked up among those the writer may see.
+        claim = FIGURE_INPUT_SERIALIZERS[self.kind](data=data, context=self.context)
+        if not claim.is_valid():
+            raise serializers.ValidationError(claim.errors)
+        validated = claim.validated_data
+        value = validated["value"]
+        if isinstance(value, dt.date):
+            if not DATE_MIN <= value <= DATE_MAX:
+                raise serializers.ValidationError(
+                    {"value": f"Dates lie between {DATE_MIN} and {DATE_MAX}."})
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        return FigureInput(
+            value=value,
+            source=validated["source"],
+            qualifier=validated.get("qualifier", Qualifier.EXACT),
+            precision=validated.get("precision", ""),
+            quote=validated.get("quote", ""),
+            note=validated.get("note", ""),
+        )

@@ -1,5 +1,8 @@
 """The shape every entity endpoint shares: visibility from the selectors, writes through
-the services, ``ETag`` on single records and ``If-Match`` checked under a row lock."""
+the services (with the writer's clearance), ``ETag`` on single records and ``If-Match``
+checked under a row lock, JSON bodies limited in size and depth (``kb.api.parsers``),
+and ``withheld_<field>`` annotations that tell the serializers where a list left hidden
+records out."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import django_filters as df
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -18,11 +22,13 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from incidents.models import Claim, ClaimStatus, markings_up_to
-from incidents.selectors import clearance_for, visible
+from incidents.models import Claim, ClaimStatus
+from incidents.selectors import visible
 from incidents.services.records import record_delete
+from incidents.visibility import ORDER, clearance_for, hidden_rows
 from kb.api.authentication import viewer_of
 from kb.api.exceptions import PreconditionFailed
+from kb.api.parsers import PARSER_CLASSES
 from kb.api.renderers import CSVRenderer
 
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
@@ -54,13 +60,12 @@ def attach_accepted_claims(objs: list[Any], viewer: Any) -> None:
     if not objs:
         return
     model = type(objs[0])
-    markings = markings_up_to(clearance_for(viewer))
     claims = (
         Claim.objects.filter(
             status=ClaimStatus.ACCEPTED, content_type=ContentType.objects.get_for_model(model),
-            object_id__in=[o.pk for o in objs], marking__in=markings,
-            source__marking__in=markings,
+            object_id__in=[o.pk for o in objs],
         )
+        .visible_about_visible(viewer)
         .select_related("source")
         .order_by("field", "id")
     )
@@ -69,6 +74,35 @@ def attach_accepted_claims(objs: list[Any], viewer: Any) -> None:
         by_object.setdefault(claim.object_id, []).append(claim)
     for obj in objs:
         obj.accepted_claims = by_object.get(obj.pk, [])
+
+
+def withheld_annotations(queryset: models.QuerySet, viewer: Any,
+                         links: dict[str, tuple[type[models.Model], dict[str, Any]]],
+                         ) -> models.QuerySet:
+    """``queryset`` annotated ``withheld_<name>`` for each ``name: (model, lookup)``:
+    whether a row of ``model`` the viewer may not see is linked to the record
+    (``lookup`` from ``model`` back to it, ``OuterRef("pk")`` for the record). One
+    ``EXISTS`` in the same query; nothing at TLP:RED. Annotations a selector already
+    made are kept."""
+    if clearance_for(viewer) == ORDER[-1] or not links:
+        return queryset
+    present = set(queryset.query.annotations)
+    annotations = {
+        f"withheld_{name}": Exists(hidden_rows(model, viewer).filter(**lookup))
+        for name, (model, lookup) in links.items() if f"withheld_{name}" not in present
+    }
+    return queryset.annotate(**annotations) if annotations else queryset
+
+
+def m2m_links(model: type[models.Model], names: Any) -> dict[str, tuple[type, dict]]:
+    """The many-to-many fields of ``model`` among ``names`` whose rows carry a marking,
+    as ``withheld_annotations`` links."""
+    links: dict[str, tuple[type, dict]] = {}
+    for field in model._meta.many_to_many:
+        related = field.related_model
+        if field.name in names and isinstance(related, type) and hasattr(related, "marking"):
+            links[field.name] = (related, {field.related_query_name(): OuterRef("pk")})
+    return links
 
 
 class NoNulQueryMixin:
@@ -108,7 +142,7 @@ class RequestGuardMixin(NoNulQueryMixin):
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None and getattr(self, "filter_backends", None):
             names |= {name for name, f in filterset_class.base_filters.items()
-                      if type(f) is df.CharFilter}
+                      if isinstance(f, df.CharFilter)}
         return names
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -131,27 +165,36 @@ class EntityViewSet(RequestGuardMixin, viewsets.ModelViewSet):
     """List, detail, create, update (PUT / PATCH) and delete for one entity."""
 
     model: type[models.Model]
+    parser_classes = PARSER_CLASSES
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     ordering_fields: list[str] = []
     search_fields: list[str] = []
     claims_without_relation = False  # models with claims but no ``claims`` relation
+    #: Lists the serializer reads from a visible-only prefetch besides the model's
+    #: many-to-many fields: name → (model, lookup back to the record).
+    extra_withheld: dict[str, tuple[type[models.Model], dict[str, Any]]] = {}
 
     # -- reads ------------------------------------------------------------------------
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         """Visible rows with what the serializer renders; subclasses add their joins."""
-        return visible(self.model.objects.all(), viewer)
+        return visible(self.model._default_manager.all(), viewer)
+
+    def withheld_links(self) -> dict[str, tuple[type[models.Model], dict[str, Any]]]:
+        names = set(getattr(getattr(self.get_serializer_class(), "Meta", None), "fields", ()))
+        return {**m2m_links(self.model, names), **self.extra_withheld}
 
     def get_queryset(self) -> models.QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation
-            return self.model.objects.none()
-        return self.build_queryset(viewer_of(self.request))
+            return self.model._default_manager.none()
+        viewer = viewer_of(self.request)
+        return withheld_annotations(self.build_queryset(viewer), viewer, self.withheld_links())
 
     @property
     def queryset(self) -> models.QuerySet:  # type: ignore[override]
         # Permissions read ``view.queryset.model``; rows always come from get_queryset.
-        return self.model.objects.none()
+        return self.model._default_manager.none()
 
     def get_renderers(self) -> list[Any]:
         renderers = super().get_renderers()
@@ -229,4 +272,6 @@ class EntityViewSet(RequestGuardMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_destroy(self, instance: Any) -> None:
-        record_delete(instance=instance, user=self.request.user)
+        # Refused (409) if the delete would reach records the writer may not see.
+        record_delete(instance=instance, user=self.request.user,
+                      viewer=viewer_of(self.request))

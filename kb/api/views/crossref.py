@@ -21,7 +21,9 @@ from incidents import graph as graph_module
 from incidents.models import Actor
 from incidents.selectors import visible
 from kb.api.authentication import viewer_of
+from kb.api.parsers import PARSER_CLASSES
 from kb.api.serializers import crossref as out
+from kb.api.serializers.entities import origins_attach
 from kb.api.views.base import RequestGuardMixin
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -52,7 +54,6 @@ def parse_int(request: Request, name: str, default: int, low: int, high: int) ->
 class CampaignCrossrefMixin:
     """``compare`` and ``related`` on the campaign endpoints."""
 
-    request: Request
     get_object: Any
 
     @extend_schema(
@@ -84,14 +85,16 @@ class CampaignCrossrefMixin:
         missing = [s for s in slugs if s not in found]
         if missing:
             raise NotFound(f"No visible campaign: {', '.join(missing)}.")
-        comparison = crossref.compare([found[s] for s in slugs])
+        comparison = crossref.compare([found[s] for s in slugs], viewer=viewer_of(request))
         return Response(out.comparison_data(comparison))
 
     @extend_schema(
         summary="Campaigns like this one",
         description="Other visible campaigns ranked by similarity (shared capabilities, "
         "techniques and operators, same target provider, closeness in time, same cluster), "
-        "each with the reasons and what each adds to the score.",
+        "each with the reasons and what each adds to the score. Only what this credential "
+        "may see counts: shared lists name visible records, the target and cluster "
+        "reasons need a visible provider and cluster.",
         parameters=[OpenApiParameter("limit", {"type": "integer", "minimum": 1,
                                                "maximum": 50},
                                      OpenApiParameter.QUERY, description="At most this many "
@@ -103,17 +106,20 @@ class CampaignCrossrefMixin:
     def related(self, request: Request, **kwargs: Any) -> Response:
         limit = parse_int(request, "limit", 10, 1, 50)
         campaign = self.get_object()
-        candidates = selectors.campaign_list(viewer=viewer_of(request)).select_related(
+        viewer = viewer_of(request)
+        candidates = selectors.campaign_list(viewer=viewer).select_related(
             "incident__target_provider", "parent__incident__target_provider"
+        ).prefetch_related(
+            selectors.accepted_claims_prefetch(viewer, "incident__claims"),
+            selectors.accepted_claims_prefetch(viewer, "parent__incident__claims"),
         )
-        ranked = crossref.related(campaign, candidates, limit=limit)
+        ranked = crossref.related(campaign, candidates, limit=limit, viewer=viewer)
         return Response(out.related_data(campaign.slug, ranked))
 
 
 class IncidentTimelineMixin:
     """``timeline`` on the incident endpoints."""
 
-    request: Request
     get_object: Any
 
     @extend_schema(
@@ -128,12 +134,13 @@ class IncidentTimelineMixin:
     def timeline(self, request: Request, **kwargs: Any) -> Response:
         incident = self.get_object()
         viewer = viewer_of(request)
-        events = selectors.incident_events(viewer=viewer, incident=incident).prefetch_related(
-            Prefetch("actors", queryset=visible(Actor.objects.all(), viewer))
-        )
+        events = list(selectors.incident_events(viewer=viewer, incident=incident)
+                      .prefetch_related(Prefetch("actors", queryset=visible(
+                          Actor.objects.all(), viewer))))
+        origins_attach(events, viewer)
         return Response({
             "incident": incident.slug,
-            "events": [out.timeline_event_data(e) for e in events],
+            "events": [out.timeline_event_data(e, viewer) for e in events],
         })
 
 
@@ -141,6 +148,7 @@ class GraphView(RequestGuardMixin, APIView):
     """Nodes and typed, dated edges around an actor, incident or campaign."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    parser_classes = PARSER_CLASSES
 
     @extend_schema(
         summary="The graph around a record",

@@ -4,6 +4,7 @@ and Redoc bundles come from the drf-spectacular-sidecar package, served here."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import drf_spectacular_sidecar
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +18,7 @@ ASSETS_DIR = Path(drf_spectacular_sidecar.__file__).resolve().parent / "static" 
 
 def docs_asset(request: HttpRequest, path: str) -> HttpResponse:
     """A file of the bundled Swagger UI / Redoc (small, cached for a day)."""
-    response = serve(request, path, document_root=str(ASSETS_DIR))
+    response: Any = serve(request, path, document_root=str(ASSETS_DIR))
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch
 
 from incidents import selectors
 from incidents.models import (
@@ -26,12 +25,13 @@ from incidents.models import (
     Relationship,
     Source,
     Technique,
-    markings_up_to,
 )
-from incidents.selectors import accepted_claims_prefetch, clearance_for, visible
+from incidents.provenance.selectors import claim_redactor
+from incidents.selectors import accepted_claims_prefetch, visible
 from incidents.services.claims import facts_refresh
 from incidents.services.records import record_delete
 from kb.api import filters
+from kb.api.authentication import viewer_of
 from kb.api.serializers import claims as claim_serializers
 from kb.api.serializers import entities as s
 from kb.api.views.base import ID_REGEX, EntityViewSet
@@ -39,7 +39,7 @@ from kb.api.views.crossref import CampaignCrossrefMixin, IncidentTimelineMixin
 
 
 def _visible(model: type[models.Model], viewer: Any) -> models.QuerySet:
-    return visible(model.objects.all(), viewer)
+    return visible(model._default_manager.all(), viewer)
 
 
 class ActorViewSet(EntityViewSet):
@@ -71,8 +71,8 @@ class CapabilityViewSet(EntityViewSet):
 class TechniqueViewSet(CapabilityViewSet):
     """Techniques campaigns use."""
 
-    model = Technique
-    serializer_class = s.TechniqueSerializer
+    model = Technique  # type: ignore[assignment]
+    serializer_class = s.TechniqueSerializer  # type: ignore[assignment]
     filterset_class = filters.TechniqueFilter
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
@@ -87,6 +87,9 @@ class IncidentViewSet(IncidentTimelineMixin, EntityViewSet):
     filterset_class = filters.IncidentFilter
     ordering_fields = ["disclosed_on", "slug", "title", "status", "created_at", "updated_at"]
     search_fields = ["title", "slug", "summary"]
+    # ``campaigns`` lists the visible top-level ones: a hidden top-level one is withheld.
+    extra_withheld = {"campaigns": (Campaign, {"incident": OuterRef("pk"),
+                                               "parent__isnull": True})}
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         return selectors.incident_list(viewer=viewer)
@@ -102,6 +105,7 @@ class CampaignViewSet(CampaignCrossrefMixin, EntityViewSet):
     ordering_fields = ["start_date", "end_date", "slug", "name", "exchanges", "accounts",
                        "created_at", "updated_at"]
     search_fields = ["name", "slug", "description"]
+    extra_withheld = {"children": (Campaign, {"parent": OuterRef("pk")})}
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         return selectors.campaign_list(viewer=viewer).select_related(
@@ -138,7 +142,8 @@ class AccountViewSet(EntityViewSet):
     search_fields = ["external_id_hash"]
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
-        return _visible(Account, viewer).select_related("cluster").order_by("pk")
+        return (_visible(Account, viewer).select_related("cluster__campaign")
+                .order_by("pk"))
 
 
 class ExchangeVolumeViewSet(EntityViewSet):
@@ -155,7 +160,7 @@ class ExchangeVolumeViewSet(EntityViewSet):
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         return (_visible(ExchangeVolume, viewer)
-                .select_related("campaign", "capability", "account_cluster")
+                .select_related("campaign", "capability", "account_cluster__campaign")
                 .order_by("campaign__slug", "period_start", "pk"))
 
 
@@ -212,6 +217,10 @@ class EventViewSet(EntityViewSet):
     lookup_value_regex = ID_REGEX
     ordering_fields = ["date", "kind", "title", "created_at"]
     search_fields = ["title", "description", "slug"]
+
+    def decorate(self, objs: list[Any]) -> None:
+        super().decorate(objs)
+        s.origins_attach(objs, viewer_of(self.request))  # one query per kind of origin
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         return (
@@ -291,25 +300,30 @@ class ClaimViewSet(EntityViewSet):
         return claim_serializers.ClaimSerializer
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
-        markings = markings_up_to(clearance_for(viewer))
-        subjects = Q()
-        for model in claim_serializers.SUBJECT_MODELS.values():
-            subjects |= Q(
-                content_type=ContentType.objects.get_for_model(model),
-                object_id__in=_visible(model, viewer).values("pk"),
-            )
+        # Claim, source and subject visible (``ClaimQuerySet``, over the registry).
         return (
             _visible(Claim, viewer)
-            .filter(subjects, source__marking__in=markings)
             .select_related("source", "content_type", "reviewed_by")
             .prefetch_related("subject")
             .order_by("content_type_id", "object_id", "field", "pk")
         )
 
+    def decorate(self, objs: list[Any]) -> None:
+        super().decorate(objs)
+        self.claim_redactor = claim_redactor(viewer=viewer_of(self.request), claims=objs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        redactor = getattr(self, "claim_redactor", None)
+        if redactor is not None:
+            context["claim_redactor"] = redactor
+        return context
+
     @transaction.atomic
     def perform_destroy(self, instance: Any) -> None:
         subject, accepted = instance.subject, instance.status == ClaimStatus.ACCEPTED
-        record_delete(instance=instance, user=self.request.user)
+        record_delete(instance=instance, user=self.request.user,
+                      viewer=viewer_of(self.request))
         if accepted and subject is not None:
             facts_refresh(subject=subject)  # the shown value may rest on this claim
 

@@ -1,0 +1,443 @@
+"""The leak matrix: every surface × every reader, over one seeded world.
+
+The world (``conftest.seed_world``) links visible (GREEN) records to restricted ones
+(mostly RED, some AMBER and AMBER+STRICT). Every record's name or slug carries a marker
+of its marking, so a *leak* is, for a reader cleared below it:
+
+* a marker of a level above the reader's in a response body (a name, a slug, a quote, a
+  figure only a RED claim gives), or one of a cell's extra names (the far end of a RED
+  relationship between two GREEN actors);
+* a filter, lookup or search by a hidden slug or name that answers differently from the
+  same request with a slug nobody has (status and, outside the admin, body);
+* a 500 anywhere.
+
+A RED reader is the control: the cells that say so must show the restricted name to
+them, so a surface that shows nothing to anyone does not pass for a safe one.
+
+The matrix is data (``surfaces`` × ``readers_for``); its size is asserted exactly and
+from below, and every API route and admin model must have its cells.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from kb.api.views.entities import VIEWSETS
+from tests.security.conftest import LEVELS, Reader, forbidden_for
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN = "zzunknown"  # stands in for a hidden marker in the comparison request
+MISSING_PK = 987654321
+
+
+@dataclass(frozen=True)
+class Surface:
+    door: str  # "api", "page", "admin"
+    name: str
+    path: str
+    #: A hidden slug/name typed into ``path``: the same request with it replaced by one
+    #: that does not exist must answer the same (for readers below its level).
+    typed: str = ""
+    typed_unknown: str = ""
+    #: A RED reader must see this in the body (the control).
+    red_shows: str = ""
+    #: More names that must not show below RED (the far end of a RED link).
+    extra: tuple[str, ...] = ()
+
+
+def _level_of(typed: str) -> str:
+    for level, marker in (("RED", "zzred"), ("AMBER+STRICT", "zzstr"), ("AMBER", "zzamb"),
+                          ("GREEN", "zzgrn")):
+        if marker in typed.lower():
+            return level
+    return "RED"  # a pk of a hidden record: every hidden record in the world is RED-only
+
+
+def hidden(door: str, name: str, path: str, typed: str, unknown: str = "",
+           red_shows: str = "") -> Surface:
+    unknown = unknown or re.sub("zz(red|grn|amb|str)", UNKNOWN, typed, flags=re.I)
+    return Surface(door, name, path, typed=typed, typed_unknown=unknown, red_shows=red_shows)
+
+
+# -- the surfaces ------------------------------------------------------------------------------
+
+
+def api_surfaces(w: SimpleNamespace) -> list[Surface]:  # noqa: PLR0915
+    api = "/api/v1"
+    # prefix → (carrier lookup, what RED sees on it, hidden lookup)
+    details: dict[str, tuple[str, str, str]] = {
+        "actors": ("zzgrn-operator", "zzred-operator", "zzred-operator"),
+        "incidents": ("zzgrn-incident", "zzred-provider", "zzred-incident"),
+        "campaigns": ("zzgrn-campaign", "zzred-parent", "zzred-parent"),
+        "account-clusters": (str(w.green_cluster.pk), "ZZGRN Cluster", str(w.part_cluster.pk)),
+        "accounts": (str(w.green_account.pk), w.green_account.external_id_hash,
+                     str(w.part_account.pk)),
+        "exchange-volumes": (str(w.green_volume.pk), "zzred-capability",
+                             str(w.part_volume.pk)),
+        "capabilities": ("zzgrn-capability", "ZZGRN Capability", "zzred-capability"),
+        "techniques": ("zzgrn-technique", "ZZGRN Technique", "zzred-technique"),
+        "letters": ("zzgrn-letter", "zzred-sender", "zzred-letter"),
+        "coverage": (str(w.coverage.pk), "zzred-outlet", str(w.red_coverage.pk)),
+        "events": (str(w.event.pk), "zzred-event-actor", str(w.red_event.pk)),
+        "relationships": (str(w.rel_visible.pk), "zzred-source", str(w.red_rel.pk)),
+        "sources": ("zzgrn-source", "zzred-publisher", "zzred-source"),
+        "claims": (str(w.green_claim.pk), "zzgrn-source", str(w.red_claim.pk)),
+    }
+    assert sorted(details) == sorted(prefix for prefix, _ in VIEWSETS), \
+        "every API route needs its cells in the leak matrix"
+    out: list[Surface] = []
+    for prefix, (carrier, red_sees, hidden_key) in details.items():
+        out += [
+            Surface("api", f"{prefix} list", f"{api}/{prefix}/", red_shows=red_sees),
+            Surface("api", f"{prefix} csv", f"{api}/{prefix}/?format=csv", red_shows=red_sees),
+            Surface("api", f"{prefix} detail", f"{api}/{prefix}/{carrier}/",
+                    red_shows=red_sees),
+            Surface("api", f"{prefix} detail csv", f"{api}/{prefix}/{carrier}/?format=csv"),
+            hidden("api", f"{prefix} search", f"{api}/{prefix}/?search=zzred", "zzred"),
+        ]
+        if hidden_key.isdigit():
+            out.append(hidden("api", f"{prefix} hidden detail", f"{api}/{prefix}/{hidden_key}/",
+                              f"/{hidden_key}/", f"/{MISSING_PK}/"))
+        else:
+            out.append(hidden("api", f"{prefix} hidden detail", f"{api}/{prefix}/{hidden_key}/",
+                              hidden_key))
+    # More hidden records behind visible ones.
+    for name, prefix, pk in [
+        ("relationship GREEN→RED actor", "relationships", w.rel_to_red.pk),
+        ("claim on a RED subject", "claims", w.claim_on_red_subject.pk),
+        ("claim from a RED source", "claims", w.claim_from_red_source.pk),
+        ("cluster's account of a RED campaign", "accounts", w.part_account.pk),
+    ]:
+        out.append(hidden("api", f"{prefix} hidden detail: {name}",
+                          f"{api}/{prefix}/{pk}/", f"/{pk}/", f"/{MISSING_PK}/"))
+    out += [
+        Surface("api", "derived coverage event", f"{api}/events/{w.coverage_event.pk}/"),
+        Surface("api", "relationships of actor A", f"{api}/relationships/?actor=zzgrn-actor-a",
+                red_shows="zzgrn-secret-partner", extra=("zzgrn-secret-partner",)),
+        Surface("api", "relationships of the partner",
+                f"{api}/relationships/?actor=zzgrn-secret-partner",
+                red_shows="zzgrn-actor-a", extra=("zzgrn-actor-a",)),
+        Surface("api", "actor A", f"{api}/actors/zzgrn-actor-a/", extra=("secret-partner",)),
+        Surface("api", "partner", f"{api}/actors/zzgrn-secret-partner/",
+                extra=("zzgrn-actor-a",)),
+    ]
+    # Filters by a hidden slug: as if the slug did not exist.
+    filters = [
+        ("campaigns", "incident", "zzred-incident", "zzgrn-campaign"),
+        ("campaigns", "actor", "zzred-operator", "zzgrn-campaign"),
+        ("campaigns", "parent", "zzred-parent", "zzgrn-campaign"),
+        ("campaigns", "capability", "zzred-capability", "zzgrn-campaign"),
+        ("campaigns", "technique", "zzred-technique", "zzgrn-campaign"),
+        ("actors", "incident", "zzred-incident", "zzgrn-operator"),
+        ("actors", "parent", "zzred-operator", "zzgrn-operator"),
+        ("incidents", "actor", "zzred-provider", "zzgrn-incident"),
+        ("incidents", "actor", "zzred-operator", "zzgrn-incident"),
+        ("capabilities", "campaign", "zzred-parent", "zzgrn-capability"),
+        ("techniques", "campaign", "zzred-parent", "zzgrn-technique"),
+        ("account-clusters", "campaign", "zzred-parent", "ZZRED-part cluster"),
+        ("account-clusters", "incident", "zzred-incident", "ZZGRN Cluster"),
+        ("accounts", "campaign", "zzred-parent", w.part_account.external_id_hash),
+        ("exchange-volumes", "campaign", "zzred-parent", "zzred-parent"),
+        ("exchange-volumes", "capability", "zzred-capability", "zzgrn-campaign"),
+        ("exchange-volumes", "incident", "zzred-incident", "zzgrn-campaign"),
+        ("letters", "actor", "zzred-sender", "zzgrn-letter"),
+        ("letters", "actor", "zzred-recipient", "zzgrn-letter"),
+        ("letters", "incident", "zzred-incident", "zzgrn-letter"),
+        ("coverage", "actor", "zzred-outlet", "ZZGRN Coverage Story"),
+        ("events", "actor", "zzred-event-actor", "ZZGRN Event"),
+        ("events", "incident", "zzred-incident", "ZZGRN Event"),
+        ("relationships", "actor", "zzred-related-actor", "zzgrn to hidden"),
+        ("relationships", "incident", "zzred-incident", "zzgrn-actor-a"),
+        ("sources", "actor", "zzred-publisher", "zzgrn-source"),
+        ("claims", "source", "zzred-source", "zzred-sourced accounts"),
+        ("claims", "subject", "campaign:zzred-parent", "zzred parent three million"),
+    ]
+    for prefix, param, value, red_sees in filters:
+        out.append(hidden("api", f"{prefix}?{param}={value}",
+                          f"{api}/{prefix}/?{param}={value}", value, red_shows=red_sees))
+    # Related names typed into ?search=.
+    for prefix, words in [("coverage", "ZZRED Outlet"), ("relationships", "ZZRED Related"),
+                          ("claims", "ZZRED Source"), ("exchange-volumes", "zzred-parent"),
+                          ("account-clusters", "zzred-parent"), ("campaigns", "ZZRED Parent")]:
+        out.append(hidden("api", f"{prefix}?search={words}",
+                          f"{api}/{prefix}/?search={quote_plus(words)}", quote_plus(words)))
+    # Cross-references.
+    out += [
+        Surface("api", "compare", f"{api}/campaigns/compare/?ids=zzgrn-campaign,zzgrn-campaign-b",
+                red_shows="zzred-capability"),
+        hidden("api", "compare with a hidden campaign",
+               f"{api}/campaigns/compare/?ids=zzgrn-campaign,zzred-parent", "zzred-parent"),
+        Surface("api", "related", f"{api}/campaigns/zzgrn-campaign/related/"),
+        Surface("api", "related B", f"{api}/campaigns/zzgrn-campaign-b/related/"),
+        hidden("api", "related of a hidden campaign", f"{api}/campaigns/zzred-parent/related/",
+               "zzred-parent"),
+        Surface("api", "timeline", f"{api}/incidents/zzgrn-incident/timeline/",
+                red_shows="zzred"),
+        hidden("api", "timeline of a hidden incident",
+               f"{api}/incidents/zzred-incident/timeline/", "zzred-incident"),
+        Surface("api", "graph actor A", f"{api}/graph/?root=actor:zzgrn-actor-a",
+                red_shows="zzgrn-secret-partner", extra=("zzgrn-secret-partner",)),
+        Surface("api", "graph partner", f"{api}/graph/?root=actor:zzgrn-secret-partner",
+                red_shows="zzgrn-actor-a", extra=("zzgrn-actor-a",)),
+        Surface("api", "graph actor A depth 3", f"{api}/graph/?root=actor:zzgrn-actor-a&depth=3",
+                extra=("zzgrn-secret-partner",)),
+        Surface("api", "graph campaign", f"{api}/graph/?root=campaign:zzgrn-campaign&depth=3",
+                red_shows="zzred"),
+        Surface("api", "graph incident", f"{api}/graph/?root=incident:zzgrn-incident&depth=3",
+                red_shows="zzred"),
+        Surface("api", "graph operator", f"{api}/graph/?root=actor:zzgrn-operator&depth=3",
+                red_shows="zzred"),
+        hidden("api", "graph hidden root", f"{api}/graph/?root=actor:zzred-operator",
+               "zzred-operator"),
+        hidden("api", "graph hidden campaign", f"{api}/graph/?root=campaign:zzred-parent",
+               "zzred-parent"),
+        Surface("api", "conflicts", f"{api}/conflicts/", red_shows="zzred"),
+        Surface("api", "conflicts of B", f"{api}/conflicts/?subject=campaign:zzgrn-campaign-b"),
+        Surface("api", "conflicts of the incident", f"{api}/conflicts/?incident=zzgrn-incident"),
+        hidden("api", "conflicts?incident=hidden", f"{api}/conflicts/?incident=zzred-incident",
+               "zzred-incident"),
+        hidden("api", "conflicts?subject=hidden",
+               f"{api}/conflicts/?subject=campaign:zzred-parent", "zzred-parent"),
+        Surface("api", "derived checks", f"{api}/derived-checks/"),
+        hidden("api", "derived checks?campaign=hidden",
+               f"{api}/derived-checks/?campaign=zzred-parent", "zzred-parent"),
+        Surface("api", "alerts", f"{api}/alerts/"),
+        # Search: hits, highlights, facets.
+        Surface("api", "search (all, facets)", f"{api}/search/"),
+        Surface("api", "search campaign", f"{api}/search/?q=campaign", red_shows="zzred"),
+        Surface("api", "search operator", f"{api}/search/?q=operator", red_shows="zzred"),
+        Surface("api", "search outlet", f"{api}/search/?q=outlet", red_shows="zzred"),
+        Surface("api", "search story", f"{api}/search/?q=story", red_shows="zzred"),
+        Surface("api", "search partner", f"{api}/search/?q=partner&type=actor"),
+        Surface("api", "search by date", f"{api}/search/?q=zz*&sort=date"),
+        hidden("api", "search zzred", f"{api}/search/?q=zzred", "zzred"),
+        hidden("api", "search actor facet", f"{api}/search/?actor={quote('ZZRED Operator')}",
+               quote("ZZRED Operator")),
+        hidden("api", "search outlet facet", f"{api}/search/?actor={quote('ZZRED Outlet')}",
+               quote("ZZRED Outlet")),
+        hidden("api", "search region facet", f"{api}/search/?region=Zzredland", "Zzredland"),
+    ]
+    return out
+
+
+def page_surfaces(w: SimpleNamespace) -> list[Surface]:
+    return [
+        Surface("page", "incident list", "/", red_shows="zzred"),
+        Surface("page", "incident page", "/incidents/zzgrn-incident/", red_shows="zzred"),
+        hidden("page", "hidden incident page", "/incidents/zzred-incident/", "zzred-incident"),
+        Surface("page", "search page", "/search/?q=campaign", red_shows="zzred"),
+        Surface("page", "search page outlet", "/search/?q=outlet", red_shows="zzred"),
+        Surface("page", "search page story", "/search/?q=story", red_shows="zzred"),
+        Surface("page", "search page partner", "/search/?q=partner"),
+        hidden("page", "search page zzred", "/search/?q=zzred", "zzred"),
+        hidden("page", "search page region facet", "/search/?region=Zzredland", "Zzredland"),
+        hidden("page", "search page actor facet", f"/search/?actor={quote('ZZRED Operator')}",
+               quote("ZZRED Operator")),
+    ]
+
+
+def admin_surfaces(w: SimpleNamespace) -> list[Surface]:
+    from incidents.wagtail_admin.viewsets import VIEWSETS as ADMIN_VIEWSETS
+
+    # model → (carrier, what RED sees on its edit form, hidden record, a search word)
+    rows: dict[str, tuple[Any, str, Any, str]] = {
+        "actor": (w.green_operator, "ZZRED Operator", w.red_operator, "Operator"),
+        "incident": (w.green_incident, "ZZRED Provider", w.red_incident, "Incident"),
+        "campaign": (w.campaign, "ZZRED Parent Campaign", w.red_parent, "Parent"),
+        "accountcluster": (w.green_cluster, "ZZGRN Cluster", w.part_cluster, "cluster"),
+        "account": (w.green_account, "ZZGRN Cluster", w.part_account, "a"),
+        "exchangevolume": (w.green_volume, "ZZRED Capability", w.part_volume, "1"),
+        "capability": (w.green_capability, "ZZGRN Capability", w.red_capability, "Capability"),
+        "technique": (w.green_technique, "ZZGRN Technique", w.red_technique, "Technique"),
+        "letter": (w.letter, "ZZRED Sender", w.red_letter, "Letter"),
+        "coverage": (w.coverage, "ZZRED Outlet", w.red_coverage, "Story"),
+        "event": (w.event, "ZZRED Event Actor", w.red_event, "Event"),
+        "relationship": (w.rel_visible, "ZZRED Source", w.red_rel, "Actor"),
+        "source": (w.green_source, "ZZRED Publisher", w.red_source, "Source"),
+        "claim": (w.operators_claim, "zzred-operator", w.red_claim, "million"),
+    }
+    registered = set()
+    for item in ADMIN_VIEWSETS:
+        for viewset in getattr(item, "items", (item,)):
+            registered.add(viewset.model._meta.model_name)
+    assert registered - {"clearance"} == set(rows), \
+        "every admin snippet model needs its cells in the leak matrix"
+    out: list[Surface] = []
+    for model, (carrier, red_sees, hidden_row, word) in rows.items():
+        ns = f"wagtailsnippets_incidents_{model}"
+        chooser = f"wagtailsnippetchoosers_incidents_{model}"
+        out += [
+            Surface("admin", f"{model} list", reverse(f"{ns}:list"), red_shows="zzred"),
+            Surface("admin", f"{model} list search",
+                    reverse(f"{ns}:list_results") + f"?q={word}"),
+            Surface("admin", f"{model} chooser", reverse(f"{chooser}:choose")),
+            Surface("admin", f"{model} chooser search",
+                    reverse(f"{chooser}:choose_results") + f"?q={word}"),
+        ]
+        for view in ("inspect", "edit", "history", "usage"):
+            out.append(Surface("admin", f"{model} {view}", reverse(f"{ns}:{view}",
+                                                                  args=[carrier.pk]),
+                               red_shows=red_sees if view == "edit" else ""))
+        for view in ("inspect", "edit", "history", "delete"):
+            out.append(hidden("admin", f"{model} {view} of hidden",
+                              reverse(f"{ns}:{view}", args=[hidden_row.pk]),
+                              f"/{hidden_row.pk}/", f"/{MISSING_PK}/"))
+    campaign_ns = "wagtailsnippets_incidents_campaign"
+    out += [
+        Surface("admin", "dashboard", "/admin/"),
+        Surface("admin", "site history", reverse("wagtailadmin_reports:site_history"),
+                red_shows="ZZRED Parent Campaign"),
+        Surface("admin", "site history results",
+                reverse("wagtailadmin_reports:site_history_results")),
+        Surface("admin", "campaign revisions compare", reverse(
+            f"{campaign_ns}:revisions_compare",
+            args=[w.campaign.pk, w.campaign_rev_1.pk, w.campaign_rev_2.pk])),
+        Surface("admin", "campaign revisions compare earliest", reverse(
+            f"{campaign_ns}:revisions_compare", args=[w.campaign.pk, "earliest", "latest"])),
+        Surface("admin", "review queue", "/admin/provenance/", red_shows="zzred"),
+        Surface("admin", "review conflicts", "/admin/provenance/conflicts/"),
+        Surface("admin", "review alerts", "/admin/provenance/alerts/"),
+        Surface("admin", "review source", "/admin/provenance/sources/zzgrn-source/",
+                red_shows="zzred"),
+        hidden("admin", "review hidden source", "/admin/provenance/sources/zzred-source/",
+               "zzred-source"),
+    ]
+    return out
+
+
+# -- running a cell ----------------------------------------------------------------------------
+
+
+def client_for(reader: Reader) -> Client:
+    if reader.kind == "token":
+        return Client(HTTP_AUTHORIZATION=f"Token {reader.raw_token}")
+    client = Client()
+    if reader.kind == "user":
+        client.force_login(reader.user)
+    return client
+
+
+def readers_for(door: str, readers: list[Reader]) -> list[Reader]:
+    """Tokens are an API credential; anonymous readers get the pages' login redirect and
+    the API's 401 everywhere, so they read the pages only."""
+    if door == "api":
+        return [r for r in readers if r.kind != "anon"]
+    if door == "admin":
+        return [r for r in readers if r.kind == "user"]
+    return [r for r in readers if r.kind != "token"]
+
+
+def _strip(body: str, typed: str) -> str:
+    if not typed:
+        return body
+    plain = unquote_plus(typed)
+    for form in sorted({typed, plain, quote(plain), quote_plus(plain)}, key=len, reverse=True):
+        body = re.sub(re.escape(form), "<TYPED>", body, flags=re.I)
+    # Per-response noise: CSRF tokens.
+    return re.sub(r'(csrfmiddlewaretoken" value=|csrfToken": )"[^"]*"', r"\1<CSRF>", body)
+
+
+def _context(body: str, marker: str) -> str:
+    i = body.lower().find(marker.lower())
+    return re.sub(r"\s+", " ", body[max(0, i - 60): i + len(marker) + 60])
+
+
+def run_cell(surface: Surface, reader: Reader, client: Client) -> list[str]:
+    """The problems of one cell (empty: no leak)."""
+    if not surface.typed and (auto := re.search(r"zz(?:grn|amb|str|red)[-a-z0-9]*",
+                                                surface.path)):
+        # A restricted slug in the path (a GREEN carrier, for a CLEAR reader): the reader
+        # typed it, so its echo is no leak, and the answer must be an unknown slug's.
+        typed = auto.group(0)
+        surface = replace(surface, typed=typed, typed_unknown=re.sub(
+            "zz(red|grn|amb|str)", UNKNOWN, typed))
+    response = client.get(surface.path)
+    body = response.content.decode(errors="replace")
+    where = f"[{surface.door}] {surface.name} ({surface.path}) as {reader.name}"
+    if response.status_code >= 500:
+        return [f"{where}: HTTP {response.status_code}"]
+    problems = []
+    forbidden = forbidden_for(reader.level)
+    if reader.level != "RED":
+        forbidden += surface.extra
+    visible_body = body
+    for typed in {surface.typed, *re.findall(r"zz(?:grn|amb|str|red)[-a-z0-9]*", surface.path)}:
+        visible_body = _strip(visible_body, typed)  # the reader's own words, echoed
+    for marker in forbidden:
+        if marker.lower() in visible_body.lower():
+            problems.append(f"{where}: shows {marker!r}: …{_context(visible_body, marker)}…")
+            break  # one marker is enough to name the cell
+    typed_hidden = surface.typed and LEVELS.index(reader.level) < LEVELS.index(
+        _level_of(surface.typed))
+    if typed_hidden:
+        other = client.get(surface.path.replace(surface.typed, surface.typed_unknown))
+        other_body = other.content.decode(errors="replace")
+        if other.status_code != response.status_code:
+            problems.append(f"{where}: HTTP {response.status_code}, but "
+                            f"{other.status_code} for an unknown slug")
+        elif surface.door != "admin" and (mine := _strip(body, surface.typed)) != (
+                theirs := _strip(other_body, surface.typed_unknown)):
+            at = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False))
+                       if a != b), min(len(mine), len(theirs)))
+            problems.append(f"{where}: answers differently than for an unknown slug, from: "
+                            f"{mine[max(0, at - 80):at + 120]!r} vs "
+                            f"{theirs[max(0, at - 80):at + 120]!r}")
+    if reader.level == "RED" and reader.kind != "anon" and surface.red_shows and (
+            surface.red_shows.lower() not in body.lower()):
+        problems.append(f"{where}: CONTROL: a RED reader should see {surface.red_shows!r} "
+                        f"(HTTP {response.status_code}); the cell proves nothing")
+    return problems
+
+
+def build_matrix(w: SimpleNamespace, readers: list[Reader]) -> list[tuple[Surface, Reader]]:
+    surfaces = api_surfaces(w) + page_surfaces(w) + admin_surfaces(w)
+    return [(s, r) for s in surfaces for r in readers_for(s.door, readers)]
+
+
+#: The matrix may grow; it must not shrink without this number being lowered on purpose.
+MIN_CELLS = 2000
+
+
+def test_leak_matrix(world, readers, settings, django_capture_on_commit_callbacks):
+    from kb.search.indexing import index_rebuild
+
+    backends = ["whoosh"] + (["postgres"] if connection.vendor == "postgresql" else [])
+    cells = build_matrix(world, readers)
+    api, page, admin = (len([s for s in api_surfaces(world)]), len(page_surfaces(world)),
+                        len(admin_surfaces(world)))
+    search_cells = [(s, r) for s, r in cells
+                    if "/search/" in s.path]
+    expected = (api * len(readers_for("api", readers))
+                + page * len(readers_for("page", readers))
+                + admin * len(readers_for("admin", readers)))
+    assert len(cells) == expected
+    assert len(readers) == 9 and {r.level for r in readers} == set(LEVELS)
+    assert len(cells) >= MIN_CELLS, f"the leak matrix shrank to {len(cells)} cells"
+
+    clients = {r.name: client_for(r) for r in readers}
+    problems: list[str] = []
+    run = 0
+    for number, backend in enumerate(backends):
+        settings.KB_SEARCH_BACKEND = backend
+        index_rebuild()
+        # The first backend runs every cell; a further one only the search cells.
+        for surface, reader in cells if number == 0 else search_cells:
+            problems += [f"{p} [search: {backend}]" if "/search/" in surface.path else p
+                         for p in run_cell(surface, reader, clients[reader.name])]
+            run += 1
+    assert run == len(cells) + (len(backends) - 1) * len(search_cells)
+    leaks = [p for p in problems if "CONTROL" not in p]
+    controls = [p for p in problems if "CONTROL" in p]
+    assert not problems, (
+        f"{len(leaks)} leak(s) and {len(controls)} failed control(s) in {run} cells:\n"
+        + "\n".join(sorted(leaks)) + "\n" + "\n".join(sorted(controls)))

@@ -511,3 +511,23 @@ def test_an_event_date_is_entered_with_its_source(green_client, world):
     event = Event.objects.get(slug="shares-fall")
     assert event.date == dt.date(2026, 7, 3)
     assert Claim.objects.get(object_id=event.pk, field="date").value == "2026-07-03"
+
+
+def test_a_pending_claim_naming_a_hidden_record_is_shown_redacted_and_fixed(
+        green_client, world):
+    # A GREEN, still pending operators claim whose value lists the RED actor's slug: the
+    # GREEN editor may open it, but reads "restricted" in place of the slug and cannot
+    # rewrite the value (they could not know what they would be removing).
+    from incidents.services.claims import claim_upsert
+
+    claim, _ = claim_upsert(subject=world["green_campaign"], field="operators",
+                            value=["open-lab", "crimson"], source=world["green_source"],
+                            marking="GREEN")
+    for view in ("edit", "inspect"):
+        response = green_client.get(admin_url(Claim, view, claim.pk))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "crimson" not in html, view
+        assert RESTRICTED in html, view
+    form = green_client.get(admin_url(Claim, "edit", claim.pk)).context["form"]
+    assert "value" not in form.fields

@@ -118,6 +118,16 @@ def spec_nullable(obj: Any, attr: str) -> bool:
     return bool(obj._meta.get_field(attr).null)
 
 
+def json_value(value: Any) -> Any:
+    """A figure's value as JSON: an ISO date, a whole number or a float (Decimals), else
+    as it is. The one conversion for snapshots, comparisons and claims from forms."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def _as_field_value(obj: Any, spec: Any, value: Any) -> Any:
     """A consensus value as the model field holds it (a date, a Decimal, an int)."""
     if value is None or not spec.value_attr:

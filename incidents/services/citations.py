@@ -8,10 +8,8 @@ compares them with the issued snapshots and records a ``FactAlert`` for each dif
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from incidents.figures import campaign_figures, figure
+from incidents.figures import campaign_figures, figure, json_value
 from incidents.models import (
     AlertStatus,
     FactAlert,
@@ -32,15 +30,6 @@ from incidents.provenance.fields import field_spec
 from incidents.visibility import strictest
 
 
-def _json_value(value: Any) -> Any:
-    """A shown value as JSON, the same way for snapshots and comparisons."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def shown_figure(*, subject: models.Model, field: str) -> tuple[Any, str]:
     """The value and detail (qualifier or precision) ``field`` of ``subject`` shows now,
     as JSON: what a document citing it would print. Clusters roll their children up."""
@@ -48,7 +37,7 @@ def shown_figure(*, subject: models.Model, field: str) -> tuple[Any, str]:
         shown = campaign_figures(subject)[field]
     else:
         shown = figure(subject, field)
-    return _json_value(shown.value), shown.qualifier or ""
+    return json_value(shown.value), shown.qualifier or ""
 
 
 def _document_issued(document: models.Model) -> bool:

@@ -21,7 +21,6 @@ panels, and the claim and relationship forms.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -38,6 +37,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.widgets import BaseChooser
 
+from incidents.figures import json_value
 from incidents.models import Claim, ClaimStatus, Source
 from incidents.models.validation import claim_value_check
 from incidents.provenance.display import describe_value
@@ -104,14 +104,6 @@ class VisibleChooserWidget(BaseChooser):
             return self.visible_rows.filter(pk=pk).first()
         except (ValueError, ValidationError):
             return None
-
-
-def _as_claim_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 class DomainAdminForm(WagtailAdminModelForm):
@@ -239,7 +231,7 @@ class DomainAdminForm(WagtailAdminModelForm):
                     "readers of the record could not see what backs the figure."))
                 continue
             try:
-                claim_value_check(spec.kind, _as_claim_value(value))
+                claim_value_check(spec.kind, json_value(value))
             except ValidationError as exc:
                 for message in exc.messages:
                     self.add_error(attr, message)
@@ -268,7 +260,7 @@ class DomainAdminForm(WagtailAdminModelForm):
                 continue
             detail = self.cleaned_data.get(spec.detail_attr or "") or ""
             figures[claim_field] = FigureInput(
-                value=_as_claim_value(value), source=source,
+                value=json_value(value), source=source,
                 qualifier=detail if spec.kind == "count" and detail else "exact",
                 precision=detail if spec.kind == "date" else "",
                 quote=self.cleaned_data.get(quote_name) or "",

@@ -57,7 +57,7 @@ def withhold(field: serializers.Field, name: str | None = None) -> None:
     node: Any = field
     name = name or field.field_name
     while node is not None:
-        if isinstance(node, EntitySerializer) or getattr(node, "collects_withheld", False):
+        if getattr(node, "collects_withheld", False):
             collected = getattr(node, "_withheld", None)
             if collected is not None:
                 collected.add(name)
@@ -245,7 +245,22 @@ class RestrictedField(serializers.Field):
         return sorted(getattr(self.parent, "_withheld", None) or ())
 
 
-class EntitySerializer(serializers.ModelSerializer):
+class WithheldCollector:
+    """A serializer whose representation lists, in ``restricted``, the fields where
+    something was withheld (``withhold`` notes them here while it renders)."""
+
+    collects_withheld = True
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        previous = getattr(self, "_withheld", None)
+        self._withheld: set[str] | None = set()
+        try:
+            return super().to_representation(instance)  # type: ignore[misc]
+        finally:
+            self._withheld = previous
+
+
+class EntitySerializer(WithheldCollector, serializers.ModelSerializer):
     # Base of every entity serializer: writes go through the record services (full
     # validation, one transaction, a history entry, the marking, hidden-link and cascade
     # rules for the writer's clearance); figures are written only with their claims
@@ -256,14 +271,6 @@ class EntitySerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         fields["restricted"] = RestrictedField()  # last: read after every reference
         return fields
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        previous = getattr(self, "_withheld", None)
-        self._withheld: set[str] | None = set()
-        try:
-            return super().to_representation(instance)
-        finally:
-            self._withheld = previous
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -23,7 +23,13 @@ from incidents.provenance.display import describe_value
 from incidents.provenance.fields import FIELDS
 from incidents.provenance.registry import claim_subject_names
 from incidents.provenance.selectors import subject_key
-from kb.api.serializers.base import RestrictedField, field_viewer, related_visible, withhold
+from kb.api.serializers.base import (
+    RestrictedField,
+    WithheldCollector,
+    field_viewer,
+    related_visible,
+    withhold,
+)
 
 SUBJECT_KEY_PATTERN = r"^(" + "|".join(claim_subject_names()) + r")" + r":[-a-zA-Z0-9_]+\Z"
 
@@ -221,7 +227,7 @@ class AlertValueSerializer(serializers.Serializer):
     display = serializers.CharField()
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(WithheldCollector, serializers.ModelSerializer):
     document = serializers.SerializerMethodField()
     figure = serializers.SerializerMethodField()
     cited = serializers.SerializerMethodField()
@@ -231,7 +237,6 @@ class AlertSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True)
     restricted = RestrictedField()
 
-    collects_withheld = True  # ``withhold`` notes hidden parts here
 
     class Meta:
         model = FactAlert
@@ -239,14 +244,6 @@ class AlertSerializer(serializers.ModelSerializer):
                   "issued_at", "created_at", "acknowledged_by", "acknowledged_at", "note",
                   "marking", "restricted"]
         read_only_fields = fields
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        previous = getattr(self, "_withheld", None)
-        self._withheld: set[str] | None = set()
-        try:
-            return super().to_representation(instance)
-        finally:
-            self._withheld = previous
 
     def _shown(self, obj: Any, name: str) -> bool:
         """Whether the reader may see ``obj`` (the citing document or the cited record);

@@ -13,75 +13,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
 from incidents.figures import Figure, SourceRef, campaign_figures, figure
+from incidents.formatting import (
+    format_count,
+    format_date,
+    format_number,
+    format_period,
+    format_short_date,
+    qualified,
+)
 from incidents.visibility import RESTRICTED, can_see
 
-QUALIFIER_WORDS = {
-    "exact": "",
-    "about": "about",
-    "nearly": "nearly",
-    "more_than": "more than",
-    "at_least": "at least",
-    "up_to": "up to",
-}
 
-
-def format_count(value: int | None, qualifier: str = "exact") -> str:
-    """28_800_000 → "28.8 million"; 25_000 with "about" → "about 25,000"."""
-    if value is None:
-        return "unknown"
-    if value >= 1_000_000:
-        text = f"{value / 1_000_000:.3f}".rstrip("0").rstrip(".") + " million"
-    else:
-        text = f"{value:,}"
-    word = QUALIFIER_WORDS.get(qualifier, "")
-    return f"{word} {text}".strip()
-
-
-def format_number(value: Any) -> str:
-    """-4.9 → "-4.9"; 1200 → "1,200"; anything that is not a finite number as text."""
-    try:
-        number = Decimal(str(value))
-        if not number.is_finite():
-            return str(value)
-        if number == number.to_integral_value():
-            return f"{int(number):,}"
-        return f"{number:,f}".rstrip("0").rstrip(".")
-    except (InvalidOperation, ValueError, OverflowError):
-        return str(value)
-
-
-def format_date(value: dt.date | None, precision: str = "day") -> str:
-    if not isinstance(value, dt.date):
-        return "unknown"
-    if precision == "year":
-        return str(value.year)
-    if precision == "month":
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
-def format_short_date(value: dt.date | None, precision: str = "day") -> str:
-    """A timeline date: "25 Jun 2026", "June 2026", "2026"."""
-    if not isinstance(value, dt.date):
-        return "unknown"
-    if precision in ("month", "year"):
-        return format_date(value, precision)
-    return f"{value.day} {value.strftime('%b %Y')}"
-
-
-def format_period(start: Figure, end: Figure) -> str:
-    if not start.known and not end.known:
-        return "unknown"
-    if isinstance(start.value, dt.date) and isinstance(end.value, dt.date) and \
-            start.value.year == end.value.year and start.qualifier == end.qualifier == "day":
-        return f"{start.value.day} {start.value:%B} – {end.value.day} {end.value:%B %Y}"
-    return f"{format_date(start.value, start.qualifier)} – {format_date(end.value, end.qualifier)}"
+def figure_period(start: Figure, end: Figure) -> str:
+    """A campaign's period from its start and end figures, each at its precision."""
+    return format_period(start.value, start.qualifier or "day", end.value, end.qualifier or "day")
 
 
 @dataclass(frozen=True)
@@ -192,7 +142,7 @@ def campaign_rows(campaigns: list[Any], notes: FootnoteRegister,
             "exchanges_notes": notes.cite(figures["exchanges"]),
             "accounts": format_count(figures["accounts"].value, figures["accounts"].qualifier),
             "accounts_notes": notes.cite(figures["accounts"]),
-            "period": format_period(figures["start_date"], figures["end_date"]),
+            "period": figure_period(figures["start_date"], figures["end_date"]),
             "period_known": figures["start_date"].known or figures["end_date"].known,
             "period_notes": period_notes,
             "withheld_parts": bool(getattr(campaign, "withheld_children", False)) and any(
@@ -248,9 +198,8 @@ def event_rows(events: Iterable[Any], notes: FootnoteRegister,
         value = figure(event, "value")
         value_text = ""
         if value.known:
-            value_text = format_number(value.value) + (event.unit or "")
-            word = QUALIFIER_WORDS.get(value.qualifier, "")
-            value_text = f"{word} {value_text}".strip()
+            value_text = qualified(format_number(value.value, event.unit or ""),
+                                   value.qualifier)
         rows.append({
             "event": event,
             "iso_date": date.value.isoformat() if isinstance(date.value, dt.date) else "",

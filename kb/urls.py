@@ -5,7 +5,6 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
-from incidents import views as incident_views
 from incidents.wagtail_admin.access import VisibleLogEntriesView
 
 urlpatterns = [
@@ -22,9 +21,8 @@ urlpatterns = [
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("kb.api.urls")),
-    path("", incident_views.incident_list, name="incident-list"),
-    path("incidents/<slug:slug>/", incident_views.incident_detail, name="incident-detail"),
     path("search/", include("kb.search.urls")),
+    path("", include("incidents.urls")),
     # Wagtail pages (briefings) come last: they catch every other path.
     path("pages/", include(wagtail_urls)),
 ]

@@ -42,7 +42,7 @@ def test_queue_lists_pending_claims_with_quote_source_and_check(admin_client, pe
     assert response.status_code == 200
     html = response.content.decode()
     assert "some 26 million exchanges" in html
-    assert "about 26,000,000" in html
+    assert "about 26 million" in html
     assert "Source regional-daily" in html
     assert reverse("incidents_review:source", args=["regional-daily"]) in html
     assert 'data-verdict="disagrees"' in html

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 from incidents import selectors
 from incidents.presentation import FootnoteRegister, campaign_rows, event_rows, incident_header
@@ -68,3 +69,9 @@ def exchange_chart(campaigns: list[dict[str, Any]]) -> list[dict[str, Any]]:
          "qualifier": c["figures"]["exchanges"].qualifier}
         for c in known
     ]
+
+
+urlpatterns = [
+    path("", incident_list, name="incident-list"),
+    path("incidents/<slug:slug>/", incident_detail, name="incident-detail"),
+]

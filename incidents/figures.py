@@ -173,3 +173,69 @@ def campaign_figures(campaign: Any) -> dict[str, Figure]:
     figures["start_date"] = figure(campaign, "start_date")
     figures["end_date"] = figure(campaign, "end_date")
     return figures
+
+
+def _source_ref(source: Any, value: Any) -> SourceRef:
+    """A ``Source`` row cited as such (no claim behind it: a letter or coverage item's
+    own record of when it was written or published): ``claim_id`` 0, credibility 6
+    ("cannot be judged")."""
+    return SourceRef(claim_id=0, source_key=source.key, title=source.title, url=source.url,
+                     reliability=source.reliability, credibility=6, quote="", value=value,
+                     qualifier="day")
+
+
+def _coverage_ref(coverage: Any) -> SourceRef:
+    """The coverage item itself, for a coverage event with no ``Source`` made from it:
+    the article is the record of its own publication date."""
+    outlet = getattr(coverage, "outlet", None)
+    title = coverage.title
+    # Named only when no more restricted than the item (as its derived event's title).
+    if outlet is not None and outlet.marking in markings_up_to(coverage.marking):
+        title = f"{outlet.name}: {coverage.title}"
+    return SourceRef(claim_id=0, source_key=f"coverage-{coverage.pk}", title=title,
+                     url=coverage.url, reliability="F", credibility=6, quote="",
+                     value=coverage.published_on, qualifier="day")
+
+
+def event_date_figure(event: Any) -> Figure:
+    """The date of ``event`` with its sources. An entered event: its own date figure. A
+    derived event: the figure of the date it derives from, read from the origin that
+    ``incidents.timeline_selectors.origins_attach`` put on it (``date_origin``; nothing
+    is queried here):
+
+    * campaign start / end: the campaign's ``start_date`` / ``end_date`` figure;
+    * letter: its ``date`` figure (with the sources made from the letter when no claim
+      gives it), or, for a letter marked sent on another day, that day with those sources;
+    * coverage: its publication date, with the ``Source`` rows made from it, or the
+      coverage item itself when there are none.
+
+    Falls back to the event's own figure when the origin is not attached (or hidden
+    from the reader) or gives no date."""
+    own = figure(event, "date")
+    origin = getattr(event, "date_origin", None)
+    if origin is None or not getattr(event, "origin_type_id", None):
+        return own
+    model = origin._meta.model_name
+    derived: Figure | None = None
+    if model == "campaign" and event.origin_role in ("start", "end"):
+        derived = figure(origin, f"{event.origin_role}_date")
+    elif model == "letter":
+        from_letter = tuple(_source_ref(s, origin.date)
+                            for s in getattr(origin, "visible_sources", []))
+        derived = figure(origin, "date")
+        if origin.sent_on and (not derived.known or derived.value != origin.sent_on):
+            derived = Figure(field="date", label=own.label, value=origin.sent_on,
+                             qualifier="day", sources=from_letter)
+        elif not derived.sources:
+            derived = Figure(field="date", label=own.label, value=derived.value,
+                             qualifier=derived.qualifier, sources=from_letter)
+    elif model == "coverage" and origin.published_on:
+        refs = tuple(_source_ref(s, origin.published_on)
+                     for s in getattr(origin, "visible_sources", []))
+        derived = Figure(field="date", label=own.label, value=origin.published_on,
+                         qualifier="day", sources=refs or (_coverage_ref(origin),))
+    if derived is None or not derived.known:
+        return own
+    return Figure(field="date", label=own.label, value=derived.value,
+                  qualifier=derived.qualifier, sources=derived.sources + own.sources,
+                  conflict=derived.conflict or own.conflict)

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf.locale import LANG_INFO
 from django.urls import NoReverseMatch, reverse
 
 from incidents.figures import Figure, SourceRef, campaign_figures, figure
 from incidents.formatting import (
+    describe_value,
     format_count,
     format_date,
     format_number,
@@ -26,6 +28,7 @@ from incidents.formatting import (
     format_short_date,
     qualified,
 )
+from incidents.provenance.fields import FIELDS
 from incidents.visibility import RESTRICTED, can_see
 
 
@@ -202,6 +205,7 @@ def event_rows(events: Iterable[Any], notes: FootnoteRegister,
                                    value.qualifier)
         rows.append({
             "event": event,
+            "url": url_or_blank("event-detail", event.pk),
             "iso_date": date.value.isoformat() if isinstance(date.value, dt.date) else "",
             "date": format_short_date(date.value, date.qualifier or "day"),
             "date_notes": notes.cite(date),
@@ -209,5 +213,216 @@ def event_rows(events: Iterable[Any], notes: FootnoteRegister,
             "value_notes": notes.cite(value) if value.known else [],
             "actors": named_list(viewer, _prefetched(event, "actors"),
                                  getattr(event, "withheld_actors", False)),
+        })
+    return rows
+
+
+def linked(viewer: Any, obj: Any, url_name: str, key: str = "slug") -> Named | None:
+    """``named()`` with a link to the record's page (``url_name`` reversed with its
+    ``key``) when the reader may see it; the marker, unlinked, when not."""
+    if obj is None or not can_see(viewer, obj):
+        return named(viewer, obj)
+    return named(viewer, obj, url=url_or_blank(url_name, getattr(obj, key, "")))
+
+
+def linked_list(viewer: Any, records: Iterable[Any], url_name: str, withheld: bool = False,
+                key: str = "slug") -> list[Named]:
+    """``named_list()`` with links: visible records by name and link, then one marker if
+    any was withheld; never a count."""
+    names = [linked(viewer, r, url_name, key) for r in records]
+    if MARKER in names:
+        withheld = True
+    shown = [n for n in names if n is not None and n is not MARKER]
+    return [*shown, MARKER] if withheld else shown
+
+
+def prefetched(obj: Any, relation: str) -> list[Any]:
+    """The public name of ``_prefetched``: the visible rows a selector prefetched."""
+    return _prefetched(obj, relation)
+
+
+def date_figure(obj: Any, field: str, notes: FootnoteRegister) -> dict[str, Any]:
+    """A date figure as a page shows it: text at its precision, footnote numbers, ISO."""
+    shown = figure(obj, field)
+    return {
+        "known": shown.known,
+        "text": format_date(shown.value, shown.qualifier or "day") if shown.known else "",
+        "short": format_short_date(shown.value, shown.qualifier or "day") if shown.known else "",
+        "iso": shown.value.isoformat() if isinstance(shown.value, dt.date) else "",
+        "notes": notes.cite(shown) if shown.known else [],
+        "conflict": shown.conflict,
+    }
+
+
+def letter_rows(letters: Iterable[Any], notes: FootnoteRegister,
+                viewer: Any) -> list[dict[str, Any]]:
+    """Letters (``record_selectors.letter_queryset``): date as a footnoted figure, sender
+    and recipients named only if visible, incidents linked."""
+    rows = []
+    for letter in letters:
+        rows.append({
+            "letter": letter,
+            "url": url_or_blank("letter-detail", letter.slug),
+            "date": date_figure(letter, "date", notes),
+            "sender": linked(viewer, letter.sender, "actor-detail"),
+            "recipients": linked_list(viewer, _prefetched(letter, "recipients"),
+                                      "actor-detail",
+                                      getattr(letter, "withheld_recipients", False)),
+            "incidents": linked_list(viewer, _prefetched(letter, "incidents"),
+                                     "incident-detail",
+                                     getattr(letter, "withheld_incidents", False)),
+            "sent_on": format_date(letter.sent_on) if letter.sent_on else "",
+        })
+    return rows
+
+
+#: How coverage can be grouped on the coverage list: ``?group=`` → (heading, attribute).
+COVERAGE_GROUPS: dict[str, tuple[str, str]] = {
+    "region": ("Region", "region"),
+    "language": ("Language", "language"),
+    "lens": ("Editorial lens", "lens"),
+}
+
+
+def language_name(code: str) -> str:
+    """"en" → "English", "zh" → "Chinese"; the code itself when unknown."""
+    text = (code or "").strip().lower()
+    info = LANG_INFO.get(text) or LANG_INFO.get(f"{text}-hans") or {}
+    name = str(info.get("name", "") or text)
+    return "Chinese" if name.startswith("Simplified Chinese") else name
+
+
+def coverage_rows(items: Iterable[Any], viewer: Any) -> list[dict[str, Any]]:
+    """Coverage (``record_selectors.coverage_queryset``): outlet named only if visible,
+    publication date via ``incidents.formatting``, incidents linked."""
+    rows = []
+    for item in items:
+        rows.append({
+            "coverage": item,
+            "url": url_or_blank("coverage-detail", item.pk),
+            "address": safe_url(item.url),
+            "outlet": linked(viewer, item.outlet, "actor-detail"),
+            "published": format_date(item.published_on) if item.published_on else "",
+            "published_iso": item.published_on.isoformat() if item.published_on else "",
+            "region": item.region,
+            "language": language_name(item.language) if item.language else "",
+            "lens": item.lens,
+            "incidents": linked_list(viewer, _prefetched(item, "incidents"), "incident-detail",
+                                     getattr(item, "withheld_incidents", False)),
+        })
+    return rows
+
+
+def coverage_groups(rows: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    """Coverage rows under headings by ``group`` (region, language or lens), largest
+    group first, then by name; items without a value last, as "not recorded"."""
+    key = "language" if group == "language" else COVERAGE_GROUPS[group][1]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        value = row[key] if key == "language" else getattr(row["coverage"], key)
+        groups.setdefault(str(value or "").strip(), []).append(row)
+    ordered = sorted(groups.items(), key=lambda kv: (not kv[0], -len(kv[1]), kv[0].lower()))
+    return [{"label": label or "not recorded", "rows": items, "count": len(items),
+             "anchor": f"group-{index}"} for index, (label, items) in enumerate(ordered, 1)]
+
+
+def campaign_figure_rows(figures: dict[str, Figure],
+                         notes: FootnoteRegister) -> list[dict[str, Any]]:
+    """A campaign page's figures, one row per claim field (``id="fig-<field>"``)."""
+    rows = []
+    for field_name in ("exchanges", "accounts", "start_date", "end_date"):
+        shown = figures[field_name]
+        if field_name in ("start_date", "end_date"):
+            text = format_date(shown.value, shown.qualifier or "day") if shown.known \
+                else "unknown"
+        else:
+            text = format_count(shown.value, shown.qualifier)
+        rows.append({
+            "field": field_name,
+            "label": shown.label[:1].upper() + shown.label[1:],
+            "text": text,
+            "known": shown.known,
+            "notes": notes.cite(shown) if shown.known else [],
+            "figure": shown,
+        })
+    return rows
+
+
+def checks_by_field(checks: Iterable[Any]) -> list[dict[str, Any]]:
+    """Derived-statement checks grouped by the field they state (``fig-<field>``)."""
+    grouped: dict[str, list[Any]] = {}
+    for check in checks:
+        grouped.setdefault(check.field, []).append(check)
+    return [{"field": name, "checks": items} for name, items in grouped.items()]
+
+
+def subject_url(record: Any) -> str:
+    """The page of a record that carries claims (campaign, incident, letter, event, ...),
+    or "" when it has none."""
+    model_name = record._meta.model_name
+    if model_name == "campaign":
+        return url_or_blank("campaign-detail", record.slug)
+    if model_name == "incident":
+        return url_or_blank("incident-detail", record.slug)
+    if model_name == "letter":
+        return url_or_blank("letter-detail", record.slug)
+    if model_name == "event":
+        return url_or_blank("event-detail", record.pk)
+    return ""
+
+
+def _field_spec(record: Any, field_name: str) -> Any:
+    return FIELDS.get(record._meta.model_name or "", {}).get(field_name)
+
+
+def claim_rows(claims: Iterable[Any], viewer: Any) -> list[dict[str, Any]]:
+    """Claims (pending review, say) as a list shows them: the subject named and linked,
+    the field's label, the value as a person writes it, the source. ``claims`` are read
+    as the viewer may read them (``provenance.selectors.claim_redactor``)."""
+    rows = []
+    for claim in claims:
+        subject = claim.subject
+        spec = _field_spec(subject, claim.field) if subject is not None else None
+        kind = spec.kind if spec else "text"
+        shown = named(viewer, subject)
+        if shown is not None and shown is not MARKER:
+            shown = Named(shown.name, url=subject_url(subject))
+        rows.append({
+            "claim": claim,
+            "subject": shown,
+            "field": (spec.label or claim.field) if spec else claim.field,
+            "value": describe_value(kind, claim.value, claim.qualifier,
+                                    claim.precision or ""),
+            "source": claim.source.title or claim.source.key,
+            "created": format_date(claim.created_at),
+        })
+    return rows
+
+
+def alert_rows(alerts: Iterable[Any], viewer: Any) -> list[dict[str, Any]]:
+    """Fact-drift alerts (``provenance.selectors.alert_list``): the citing document and
+    the cited record named only if the reader may see them, the values as written."""
+    rows = []
+    for alert in alerts:
+        citation = alert.citation
+        subject, document = citation.subject, citation.document
+        spec = _field_spec(subject, citation.field) if subject is not None else None
+        kind = spec.kind if spec else "text"
+        shown_subject = named(viewer, subject)
+        if shown_subject is not None and shown_subject is not MARKER:
+            shown_subject = Named(shown_subject.name, url=subject_url(subject))
+        shown_document = named(viewer, document)
+        if shown_document is not None and shown_document is not MARKER:
+            shown_document = Named(shown_document.name, url=subject_url(document))
+        rows.append({
+            "alert": alert,
+            "document": shown_document,
+            "subject": shown_subject,
+            "field": (spec.label or citation.field) if spec else citation.field,
+            "cited": describe_value(kind, alert.cited_value, alert.cited_detail,
+                                    alert.cited_detail),
+            "current": describe_value(kind, alert.current_value, alert.current_detail,
+                                      alert.current_detail),
+            "still_holds": alert.still_holds,
         })
     return rows

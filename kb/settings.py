@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: under DEBUG, our 404/403 pages instead of Django's technical ones.
+    "incidents.site.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "kb.urls"

@@ -26,3 +26,8 @@ urlpatterns = [
     # Wagtail pages (briefings) come last: they catch every other path.
     path("pages/", include(wagtail_urls)),
 ]
+
+# The site's own error pages, in its layout (incidents/site/errors.py).
+handler404 = "incidents.site.errors.page_not_found"
+handler403 = "incidents.site.errors.permission_denied"
+handler500 = "incidents.site.errors.server_error"

@@ -45,6 +45,7 @@ from wagtail.snippets.side_panels import SnippetStatusSidePanel
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
+from incidents.formatting import format_count, format_date, format_number
 from incidents.services.records import RestrictedCascade, delete_check
 from incidents.visibility import RESTRICTED, MarkedQuerySet, can_see
 
@@ -175,16 +176,45 @@ def filter_set(
 
 
 def count_column(value_attr: str, qualifier_attr: str, label: str) -> Column:
-    """A listing column showing a count with its qualifier ("about 25,000")."""
+    """A listing column showing a count with its qualifier ("about 25,000", "28.8
+    million"), as ``incidents.formatting`` writes it everywhere."""
 
     def show(instance: Any) -> str:
         value = getattr(instance, value_attr)
         if value is None:
             return ""
-        qualifier = getattr(instance, f"get_{qualifier_attr}_display")()
-        return f"{qualifier} {value:,}"
+        return format_count(value, getattr(instance, qualifier_attr) or "exact")
 
     return Column(value_attr, label=label, accessor=show, sort_key=value_attr)
+
+
+def date_column(date_attr: str, precision_attr: str | None = None, label: str = "") -> Column:
+    """A listing column showing a date at its precision ("June 2026" for a month)."""
+
+    def show(instance: Any) -> str:
+        value = getattr(instance, date_attr)
+        if value is None:
+            return ""
+        precision = getattr(instance, precision_attr) if precision_attr else "day"
+        return format_date(value, precision or "day")
+
+    return Column(date_attr, label=label or date_attr.replace("_", " ").capitalize(),
+                  accessor=show, sort_key=date_attr)
+
+
+def number_column(value_attr: str, unit_attr: str | None = None, label: str = "") -> Column:
+    """A listing column showing a number ("1,200", "-4.9%")."""
+
+    def show(instance: Any) -> str:
+        value = getattr(instance, value_attr)
+        if value is None:
+            return ""
+        unit = getattr(instance, unit_attr) if unit_attr else ""
+        return format_number(value, unit if unit == "%" else "") + (
+            f" {unit}" if unit and unit != "%" else "")
+
+    return Column(value_attr, label=label or value_attr.capitalize(), accessor=show,
+                  sort_key=value_attr)
 
 
 def _foreign_key(model: type[models.Model], name: str) -> Any:
@@ -225,7 +255,12 @@ class DomainInspectView(snippet_views.InspectView):
     the visible records only."""
 
     def get_field_display_value(self, field_name: str, field: Any) -> Any:
+        from incidents.wagtail_admin.forms import figure_text
+
         user = self.request.user
+        shown = figure_text(self.object, field_name)
+        if shown is not None:  # a figure, as ``incidents.formatting`` writes it
+            return shown
         if field is not None and is_guarded(getattr(field, "related_model", None)):
             if getattr(field, "many_to_many", False):
                 rows = admin_rows(field.related_model, user).filter(

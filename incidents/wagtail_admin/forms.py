@@ -38,13 +38,13 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.widgets import BaseChooser
 
 from incidents.figures import json_value
+from incidents.formatting import describe_value
 from incidents.models import Claim, ClaimStatus, Source
 from incidents.models.validation import claim_value_check
-from incidents.provenance.display import describe_value
+from incidents.provenance.display import claim_value_text, field_label
 from incidents.provenance.fields import FIELDS, FieldSpec, field_spec
-from incidents.provenance.registry import claim_subject_model, claim_subject_models
 from incidents.provenance.selectors import claim_redactor
-from incidents.services.claims import claim_fingerprint, facts_refresh
+from incidents.services.claims import facts_refresh
 from incidents.services.records import (
     FigureInput,
     figure_attrs,
@@ -60,6 +60,7 @@ from incidents.wagtail_admin.base import (
     DomainInspectView,
     admin_rows,
     is_guarded,
+    shown_name,
 )
 
 FIGURE_NEEDS_SOURCE = (
@@ -372,7 +373,22 @@ class FigurePanel(FieldPanel):
             if isinstance(self.instance, Claim) and self.field_name == "value":
                 user = getattr(self.request, "user", None)
                 return claim_redactor(viewer=user, claims=[self.instance])(self.instance).value
-            return super().value_from_instance
+            shown = figure_text(self.instance, self.field_name)
+            return shown if shown is not None else super().value_from_instance
+
+
+def figure_text(instance: Any, attr: str) -> str | None:
+    """A stored figure (``attr`` the value attribute of one of the record's figures) as
+    ``incidents.formatting`` writes it, with its qualifier or precision; ``None`` for
+    any other attribute."""
+    for spec in figure_specs(type(instance)).values():
+        if spec.value_attr == attr:
+            value = getattr(instance, attr, None)
+            if value is None:
+                return "unknown"
+            detail = getattr(instance, spec.detail_attr or "", "") or ""
+            return describe_value(spec.kind, json_value(value), detail, detail)
+    return None
 
 
 def figure_panels(model: type[models.Model], *names: str) -> list[Any]:
@@ -395,85 +411,6 @@ def claim_panels(model: type[models.Model]) -> list[Any]:
 
 
 # --- Claims and relationships --------------------------------------------------------
-
-#: Claim fields fixed once a claim is reviewed: changing them would change an accepted
-#: (or rejected) statement without a new review.
-CLAIM_STATEMENT = ("content_type", "object_id", "field", "kind", "value", "qualifier",
-                   "precision", "source")
-
-
-class ClaimAdminForm(DomainAdminForm):
-    """Admin form for a claim.
-
-    The editor picks a subject (a record type from the registry of claim-bearing models
-    and the id of a record they may see), a registered field, a value and a visible
-    source; the form checks the field is one the consensus knows, then computes the
-    claim's fingerprint (its natural key) and refuses a duplicate. The status is not
-    edited here: a new claim is pending and is accepted or rejected in the review queue;
-    once reviewed, what it states is fixed (add another claim instead).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields.pop("status", None)
-        if "content_type" in self.fields:
-            types = ContentType.objects.get_for_models(*claim_subject_models())
-            self.fields["content_type"].queryset = ContentType.objects.filter(
-                pk__in=[ct.pk for ct in types.values()])
-            self.fields["content_type"].label = "Subject type"
-        if "object_id" in self.fields:
-            self.fields["object_id"].label = "Subject id"
-        if not self.creating and (self.instance.status != ClaimStatus.PENDING
-                                  or self._names_hidden_records()):
-            # Reviewed: what it states is fixed. Naming a record this user may not see:
-            # they could neither read nor rightly change it (shown redacted, read-only).
-            for name in CLAIM_STATEMENT:
-                self.fields.pop(name, None)
-
-    def _names_hidden_records(self) -> bool:
-        redact = claim_redactor(viewer=self.viewer, claims=[self.instance])
-        return redact(self.instance) is not self.instance
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if "content_type" not in self.fields:
-            return data  # a reviewed claim: what it states does not change
-        content_type = data.get("content_type")
-        source = data.get("source")
-        if content_type is None or data.get("object_id") is None or source is None:
-            return data  # the missing field has its own message
-        model = claim_subject_model(content_type.model)
-        subject = None
-        if model is not None:
-            subject = admin_rows(model, self.viewer).filter(pk=data["object_id"]).first()
-        if subject is None:  # unknown and hidden read the same
-            self.add_error(
-                "object_id", f"There is no {content_type.name} with id {data['object_id']}."
-            )
-            return data
-        if "field" not in data or "value" not in data:
-            return data  # the missing field has its own message
-        try:
-            field_spec(content_type.model, data["field"])
-        except KeyError as exc:
-            self.add_error("field", str(exc.args[0]))
-            return data
-        fingerprint = claim_fingerprint(
-            subject=subject,
-            field=data["field"],
-            source=source,
-            value=data["value"],
-            qualifier=data.get("qualifier") or "exact",
-        )
-        duplicate = Claim.objects.filter(fingerprint=fingerprint).exclude(pk=self.instance.pk)
-        if duplicate.exists():
-            raise forms.ValidationError(
-                "This source already makes this claim (same subject, field, value and "
-                "qualifier); edit that claim instead."
-            )
-        self.instance.fingerprint = fingerprint
-        return data
-
 
 class RelationshipAdminForm(DomainAdminForm):
     def validate_constraints(self) -> None:
@@ -512,8 +449,10 @@ class ClaimInspectView(DomainInspectView):
         # Wagtail looks for a ``get_<name>_display_value`` method on the view; for the
         # claim's ``field`` that is this very method, so answer for it first.
         if field_name == "field":
-            return self.object.field
+            return field_label(self.object.content_type.model, self.object.field)
         if field_name == "value":  # may name hidden records: see FigurePanel
             redact = claim_redactor(viewer=self.request.user, claims=[self.object])
-            return redact(self.object).value
+            return claim_value_text(self.object, redact(self.object).value)
+        if field_name == "object_id":  # the record, not its database id
+            return shown_name(self.request.user, self.object.subject)
         return super().get_field_display_value(field_name, field)

@@ -16,7 +16,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -24,11 +26,21 @@ from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.site_summary import PagesSummaryItem, SummaryItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.documents.wagtail_hooks import DocumentsSummaryItem
+from wagtail.images.wagtail_hooks import ImagesSummaryItem
 
-from incidents.models import AlertStatus, Claim, ClaimStatus, Incident, Source
-from incidents.provenance.display import conflict_rows, describe_value
+from incidents.formatting import describe_value, format_date, format_number
+from incidents.models import AlertStatus, Campaign, Claim, ClaimStatus, Incident, Source
+from incidents.provenance.display import (
+    conflict_rows,
+    field_kind,
+    field_label,
+    side_text,
+    value_text,
+)
 from incidents.provenance.evidence import find_quote
 from incidents.provenance.fields import FIELDS
 from incidents.provenance.selectors import (
@@ -49,19 +61,27 @@ REVIEW_PERMISSION = "incidents.change_claim"
 ALERT_PERMISSION = "incidents.change_factalert"
 
 
-def field_label(model_name: str, field: str) -> str:
-    spec = FIELDS.get(model_name, {}).get(field)
-    return (spec.label or field) if spec else field
-
-
-def field_kind(model_name: str, field: str) -> str:
-    spec = FIELDS.get(model_name, {}).get(field)
-    return spec.kind if spec else "text"
-
-
 def claim_value(claim: Claim) -> str:
     kind = field_kind(claim.content_type.model, claim.field)
     return describe_value(kind, claim.value, claim.qualifier, claim.precision)
+
+
+class TitledMixin:
+    """A page whose header names it ("Conflicts", a source's title), not just "Home":
+    the title is the last breadcrumb, as on Wagtail's own listings."""
+
+    def get_page_title(self) -> str:
+        return str(getattr(self, "page_title", ""))
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": "Home"},
+            *self.parent_breadcrumbs(),
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def parent_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [{"url": reverse("incidents_review:queue"), "label": "Review queue"}]
 
 
 class PermissionRequiredMixin:
@@ -114,6 +134,7 @@ class QueueRow:
     label: str
     value: str
     assessment: Any
+    consensus: str = ""  # the consensus the claim is checked against, as written
 
 
 class ReviewQueueView(PermissionRequiredMixin, BaseListingView):
@@ -143,10 +164,17 @@ class ReviewQueueView(PermissionRequiredMixin, BaseListingView):
         assessments = claim_assessments(viewer=self.request.user, claims=claims)
         context["rows"] = [
             QueueRow(c, field_label(c.content_type.model, c.field), claim_value(c),
-                     assessments.get(c.pk))
+                     assessments.get(c.pk), _consensus_text(c, assessments.get(c.pk)))
             for c in claims
         ]
         return context
+
+
+def _consensus_text(claim: Claim, assessment: Any) -> str:
+    if assessment is None or assessment.consensus_value is None:
+        return ""
+    kind = field_kind(claim.content_type.model, claim.field)
+    return value_text(kind, assessment.consensus_value, assessment.consensus_detail)
 
 
 class ReviewDecisionView(PermissionRequiredMixin, View):
@@ -199,8 +227,10 @@ class ReviewDecisionView(PermissionRequiredMixin, View):
 # -- conflicts ------------
 
 
-class ConflictsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
-    """Every conflict with its sides, each side's sources and quoted spans."""
+class ConflictsView(PermissionRequiredMixin, TitledMixin, WagtailAdminTemplateMixin,
+                    TemplateView):
+    """Every conflict with its sides, each side's sources and quoted spans, and a form
+    that resolves it in one action (``ConflictResolveView``)."""
 
     page_title = "Conflicts"
     header_icon = "warning"
@@ -214,14 +244,72 @@ class ConflictsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Template
         if self.request.GET.get("incident"):
             incident = incidents.filter(slug=self.request.GET["incident"]).first()
         rows = conflict_rows(conflict_list(viewer=viewer, incident=incident))
+        for row in rows:
+            for item in row["sides"]:
+                item["keep"] = ",".join(str(pk) for pk in side_claim_ids(item["side"]))
         context.update(rows=rows, incidents=incidents, incident=incident)
         return context
+
+
+def side_claim_ids(side: Any) -> list[int]:
+    return sorted(ref.claim_id for ref in side.sources)
+
+
+class ConflictResolveView(PermissionRequiredMixin, View):
+    """POST: resolve a conflict in one action — keep one side (``keep``: its claims, as
+    ``12,15``) and reject the claims of every other side, with the reviewer's note on
+    each claim, in one transaction (``claims_review``, a compare-and-swap on
+    "accepted"). The conflict is found again among those the reviewer may see now, by
+    its ``key``; if it is gone or its sides changed, nothing is done and the page says
+    so."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        back = _safe_next(request, reverse("incidents_review:conflicts"))
+        key = request.POST.get("conflict", "")
+        keep = request.POST.get("keep", "")
+        note = request.POST.get("note", "").strip()
+        conflict = next((c for c in conflict_list(viewer=request.user) if c.key == key),
+                        None)
+        if conflict is None:
+            messages.warning(request, "That conflict is no longer open (resolved by "
+                             "someone else, or not visible to you); nothing was changed.")
+            return HttpResponseRedirect(back)
+        sides = {",".join(str(pk) for pk in side_claim_ids(side)): side
+                 for side in conflict.sides}
+        kept = sides.get(keep)
+        if kept is None:
+            messages.error(request, "Choose the side to keep; its sources changed since "
+                           "the page was shown, so look again.")
+            return HttpResponseRedirect(back)
+        rejected = sorted({pk for k, side in sides.items() if k != keep
+                           for pk in side_claim_ids(side)} - set(side_claim_ids(kept)))
+        resolution = note or "Conflict resolved"
+        with transaction.atomic():
+            confirmed = claims_review(
+                claim_ids=side_claim_ids(kept), status=ClaimStatus.ACCEPTED,
+                user=request.user, expected_status=ClaimStatus.ACCEPTED,
+                note=f"{resolution} (kept this side of {conflict.label})")
+            result = claims_review(
+                claim_ids=rejected, status=ClaimStatus.REJECTED, user=request.user,
+                expected_status=ClaimStatus.ACCEPTED,
+                note=f"{resolution} (rejected: conflicts with the side kept, "
+                f"{side_text(conflict, kept)})")
+        figures = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(result.changed.items()))
+        messages.success(
+            request, f"Resolved “{conflict.label}”: kept {side_text(conflict, kept)} "
+            f"({len(confirmed.reviewed)} claim(s)), rejected {len(result.reviewed)} claim(s)."
+            + (f" Figures updated — {figures}." if figures else ""))
+        if result.skipped or confirmed.skipped:
+            messages.warning(request, f"{len(result.skipped) + len(confirmed.skipped)} "
+                             "claim(s) skipped: already reviewed by someone else.")
+        return HttpResponseRedirect(back)
 
 
 # -- a source and its quoted spans ------------
 
 
-class SourceEvidenceView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class SourceEvidenceView(PermissionRequiredMixin, TitledMixin, WagtailAdminTemplateMixin,
+                         TemplateView):
     """A source's text with the spans its claims quote highlighted, or, for a source
     kept by hash only, its SHA-256 and retrieval time."""
 
@@ -229,7 +317,7 @@ class SourceEvidenceView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Tem
     template_name = "incidents/review/source.html"
 
     def get_page_title(self) -> str:
-        return f"Evidence: {self.source.title}"
+        return self.source.title
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.source = get_object_or_404(visible(Source.objects.all(), request.user),
@@ -251,6 +339,10 @@ class SourceEvidenceView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Tem
                 spans.append((found[0], found[1], claim))
         publisher = self.source.publisher
         context.update(source=self.source, rows=rows,
+                       published=format_date(self.source.published_on)
+                       if self.source.published_on else "",
+                       retrieved=format_date(self.source.retrieved_at)
+                       if self.source.retrieved_at else "",
                        publisher=(publisher if can_see(self.request.user, publisher)
                                   else RESTRICTED) if publisher is not None else None,
                        segments=_segments(self.source.text, spans))
@@ -287,19 +379,22 @@ def alert_rows(alerts: Any) -> list[dict[str, Any]]:
             "document": citation.document,
             "subject": citation.subject,
             "figure": field_label(model_name, citation.field),
-            "cited": describe_value(kind, alert.cited_value, alert.cited_detail,
-                                    alert.cited_detail),
-            "current": describe_value(kind, alert.current_value, alert.current_detail,
-                                      alert.current_detail),
+            "cited": value_text(kind, alert.cited_value, alert.cited_detail),
+            "current": value_text(kind, alert.current_value, alert.current_detail),
+            "issued": format_date(citation.issued_at),
         })
     return rows
 
 
-class AlertsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class AlertsView(PermissionRequiredMixin, TitledMixin, WagtailAdminTemplateMixin,
+                 TemplateView):
     permission = ALERT_PERMISSION
     page_title = "Fact-drift alerts"
     header_icon = "warning"
     template_name = "incidents/review/alerts.html"
+
+    def parent_breadcrumbs(self) -> list[dict[str, Any]]:
+        return []
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -342,16 +437,69 @@ class FactAlertsPanel(Component):
         request = parent_context["request"]
         user = request.user
         open_alerts = alert_list(viewer=user, status=AlertStatus.OPEN)
+        can_review = user.has_perm(REVIEW_PERMISSION)
         context.update(
             request=request,
             csrf_token=parent_context.get("csrf_token"),
             rows=alert_rows(open_alerts[:5]),
             open_count=open_alerts.count(),
-            pending_count=claim_queue(viewer=user).count()
-            if user.has_perm(REVIEW_PERMISSION) else None,
+            pending_count=claim_queue(viewer=user).count() if can_review else None,
+            conflict_count=len(conflict_list(viewer=user)) if can_review else None,
             can_acknowledge=user.has_perm(ALERT_PERMISSION),
         )
         return context
+
+
+class CountSummaryItem(SummaryItem):
+    """One count in the dashboard's summary ("2 incidents"), of what the user may see,
+    linking to where those records are."""
+
+    template_name = "incidents/review/_summary_item.html"
+
+    def __init__(self, request: HttpRequest, *, count: int, singular: str, plural: str,
+                 url: str, icon: str, order: int) -> None:
+        super().__init__(request)
+        self.count, self.singular, self.plural = count, singular, plural
+        self.url, self.icon, self.order = url, icon, order
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        return {"count": format_number(self.count),
+                "noun": self.singular if self.count == 1 else self.plural,
+                "url": self.url, "icon": self.icon}
+
+
+def summary_items(request: HttpRequest) -> list[CountSummaryItem]:
+    """The dashboard's counts: the domain's records the user may see (Wagtail's own
+    pages, images and documents are not what this site keeps)."""
+    user = request.user
+    items = []
+    wanted = [
+        (Incident, "incident", "incidents", "warning", "wagtailsnippets_incidents_incident:list"),
+        (Campaign, "campaign", "campaigns", "crosshairs",
+         "wagtailsnippets_incidents_campaign:list"),
+        (Source, "source", "sources", "doc-full", "wagtailsnippets_incidents_source:list"),
+    ]
+    for order, (model, singular, plural, icon, url_name) in enumerate(wanted):
+        if user.has_perm(f"incidents.view_{model._meta.model_name}") or user.has_perm(
+                f"incidents.change_{model._meta.model_name}"):
+            items.append(CountSummaryItem(
+                request, count=visible(model.objects.all(), user).count(), singular=singular,
+                plural=plural, url=reverse(url_name), icon=icon, order=10 + order))
+    if user.has_perm(REVIEW_PERMISSION):
+        items.append(CountSummaryItem(
+            request, count=claim_queue(viewer=user).count(), singular="claim to review",
+            plural="claims to review", url=reverse("incidents_review:queue"),
+            icon="openquote", order=20))
+        items.append(CountSummaryItem(
+            request, count=len(conflict_list(viewer=user)), singular="open conflict",
+            plural="open conflicts", url=reverse("incidents_review:conflicts"),
+            icon="warning", order=21))
+    if user.has_perm(ALERT_PERMISSION):
+        items.append(CountSummaryItem(
+            request, count=alert_list(viewer=user, status=AlertStatus.OPEN).count(),
+            singular="open fact-drift alert", plural="open fact-drift alerts",
+            url=reverse("incidents_review:alerts"), icon="warning", order=22))
+    return items
 
 
 # -- registration ------------
@@ -361,6 +509,7 @@ urlpatterns = [
     path("results/", ReviewQueueView.as_view(results_only=True), name="queue_results"),
     path("decide/", ReviewDecisionView.as_view(), name="decide"),
     path("conflicts/", ConflictsView.as_view(), name="conflicts"),
+    path("conflicts/resolve/", ConflictResolveView.as_view(), name="resolve"),
     path("sources/<slug:key>/", SourceEvidenceView.as_view(), name="source"),
     path("alerts/", AlertsView.as_view(), name="alerts"),
     path("alerts/acknowledge/", AlertAcknowledgeView.as_view(), name="acknowledge"),
@@ -399,3 +548,18 @@ def register_review_menu() -> MenuItem:
 def add_fact_alerts_panel(request: HttpRequest, panels: list) -> None:
     if request.user.has_perm(ALERT_PERMISSION) or request.user.has_perm(REVIEW_PERMISSION):
         panels.append(FactAlertsPanel())
+
+
+@hooks.register("construct_homepage_summary_items", order=100)
+def replace_summary_items(request: HttpRequest, items: list) -> None:
+    """After Wagtail's own items: the page, image and document counts (this site keeps
+    none) give way to the counts of its records."""
+    items[:] = [item for item in items
+                if not isinstance(item, PagesSummaryItem | ImagesSummaryItem
+                                  | DocumentsSummaryItem)]
+    items.extend(summary_items(request))
+
+
+@hooks.register("insert_global_admin_css")
+def provenance_css() -> str:
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))

@@ -33,9 +33,21 @@ from incidents.models import (
     Source,
     Technique,
 )
-from incidents.wagtail_admin.base import JSON_TEXTAREA, DomainViewSet, count_column, filter_set
-from incidents.wagtail_admin.forms import (
+from incidents.wagtail_admin.base import (
+    JSON_TEXTAREA,
+    DomainViewSet,
+    count_column,
+    date_column,
+    filter_set,
+    number_column,
+)
+from incidents.wagtail_admin.claims import (
     ClaimAdminForm,
+    ClaimStatementPanel,
+    claim_column,
+    subject_inputs,
+)
+from incidents.wagtail_admin.forms import (
     ClaimCopyView,
     ClaimCreateView,
     ClaimEditView,
@@ -46,7 +58,6 @@ from incidents.wagtail_admin.forms import (
 )
 
 MARKING = FieldPanel("marking")
-REVIEWED = "Fixed once the claim is reviewed: add another claim to say something else."
 STATUS_HELP = ("New claims are pending; they are accepted or rejected in the review queue "
                "(Provenance menu), which records the reviewer.")
 
@@ -59,7 +70,7 @@ class IncidentViewSet(DomainViewSet):
     list_display = [
         "title",
         "status",
-        "disclosed_on",
+        date_column("disclosed_on", "disclosed_precision", "Disclosed"),
         "target_provider",
         "marking",
         UpdatedAtColumn(),
@@ -87,8 +98,8 @@ class CampaignViewSet(DomainViewSet):
         "name",
         "incident",
         "parent",
-        "start_date",
-        "end_date",
+        date_column("start_date", "start_precision", "Start"),
+        date_column("end_date", "end_precision", "End"),
         count_column("exchanges", "exchanges_qualifier", "Exchanges"),
         count_column("accounts", "accounts_qualifier", "Accounts"),
         "marking",
@@ -148,7 +159,8 @@ class ActorViewSet(DomainViewSet):
 class LetterViewSet(DomainViewSet):
     model = Letter
     icon = "mail"
-    list_display = ["subject", "sender", "date", "status", "sent_on", "marking", UpdatedAtColumn()]
+    list_display = ["subject", "sender", date_column("date", "date_precision", "Date"), "status",
+                    date_column("sent_on", label="Sent on"), "marking", UpdatedAtColumn()]
     list_select_related = ("sender",)
     filterset_class = filter_set(
         Letter, ["status", "sender", "recipients", "incidents", "marking"], periods=("date",)
@@ -170,7 +182,8 @@ class LetterViewSet(DomainViewSet):
 class CoverageViewSet(DomainViewSet):
     model = Coverage
     icon = "globe"
-    list_display = ["title", "outlet", "published_on", "region", "lens", "marking"]
+    list_display = ["title", "outlet", date_column("published_on", label="Published"), "region",
+                    "lens", "marking"]
     list_select_related = ("outlet",)
     filterset_class = filter_set(
         Coverage,
@@ -194,7 +207,8 @@ class CoverageViewSet(DomainViewSet):
 class EventViewSet(DomainViewSet):
     model = Event
     icon = "date"
-    list_display = ["title", "kind", "date", "value", "unit", "marking"]
+    list_display = ["title", "kind", date_column("date", "precision", "Date"),
+                    number_column("value", "unit", "Value"), "marking"]
     filterset_class = filter_set(
         Event, ["kind", "incidents", "actors", "marking"], periods=("date",)
     )
@@ -220,7 +234,8 @@ class EventViewSet(DomainViewSet):
 class SourceViewSet(DomainViewSet):
     model = Source
     icon = "doc-full"
-    list_display = ["title", "kind", "publisher", "published_on", "reliability", "marking"]
+    list_display = ["title", "kind", "publisher", date_column("published_on", label="Published"),
+                    "reliability", "marking"]
     list_select_related = ("publisher",)
     filterset_class = filter_set(
         Source, ["kind", "reliability", "publisher", "marking"], periods=("published_on",)
@@ -247,10 +262,9 @@ class ClaimViewSet(DomainViewSet):
     copy_view_class = ClaimCopyView
     inspect_view_class = ClaimInspectView
     list_display = [
-        "__str__",
+        Column("claim", label="Claim", accessor=claim_column),
         Column("subject", label="Subject"),
         "status",
-        "qualifier",
         "credibility",
         "marking",
         UpdatedAtColumn(),
@@ -262,18 +276,22 @@ class ClaimViewSet(DomainViewSet):
     inspect_view_fields_exclude = ["fingerprint"]
     edit_handler = ObjectList(
         [
-            FieldRowPanel([FigurePanel("content_type", help_text=REVIEWED),
-                           FigurePanel("object_id", help_text=REVIEWED)], heading="Subject"),
-            FieldRowPanel([FigurePanel("field", help_text=REVIEWED),
-                           FigurePanel("kind", help_text=REVIEWED)]),
-            FigurePanel(
-                "value",
-                widget=JSON_TEXTAREA,
-                help_text="JSON: a number, an ISO date in quotes, or a list of slugs.",
+            ClaimStatementPanel(),
+            MultiFieldPanel(
+                [FieldPanel("subject_type"), *[FieldPanel(name) for name in subject_inputs()]],
+                heading="Subject",
+                help_text="The record the claim is about: its type, then the record.",
             ),
-            FieldRowPanel([FigurePanel("qualifier", help_text=REVIEWED),
-                           FigurePanel("precision", help_text=REVIEWED)]),
-            FigurePanel("source", help_text=REVIEWED),
+            FieldPanel("field"),
+            MultiFieldPanel(
+                [FieldPanel("value_count"), FieldPanel("value_number"),
+                 FieldPanel("ratio_of"), FieldPanel("value_date"),
+                 FieldPanel("value_actors"), FieldPanel("qualifier"),
+                 FieldPanel("precision")],
+                heading="Value",
+                help_text="What the source states, in the form the field takes.",
+            ),
+            FieldPanel("source"),
             FieldPanel("quote"),
             FieldRowPanel(
                 [FigurePanel("status", help_text=STATUS_HELP), FieldPanel("credibility")],
@@ -291,7 +309,8 @@ class ClaimViewSet(DomainViewSet):
 class RelationshipViewSet(DomainViewSet):
     model = Relationship
     icon = "link"
-    list_display = ["__str__", "kind", "start_date", "end_date", "marking", UpdatedAtColumn()]
+    list_display = ["__str__", "kind", date_column("start_date", "precision", "Start"),
+                    date_column("end_date", "precision", "End"), "marking", UpdatedAtColumn()]
     list_select_related = ("subject", "object_actor", "object_incident")
     filterset_class = filter_set(
         Relationship,
@@ -328,8 +347,8 @@ class AccountClusterViewSet(DomainViewSet):
         "label",
         "campaign",
         count_column("count", "qualifier", "Accounts"),
-        "first_seen",
-        "last_seen",
+        date_column("first_seen", label="First seen"),
+        date_column("last_seen", label="Last seen"),
         "marking",
     ]
     list_select_related = ("campaign",)
@@ -371,8 +390,8 @@ class ExchangeVolumeViewSet(DomainViewSet):
         "campaign",
         count_column("count", "qualifier", "Exchanges"),
         "granularity",
-        "period_start",
-        "period_end",
+        date_column("period_start", label="Period start"),
+        date_column("period_end", label="Period end"),
         "marking",
     ]
     list_select_related = ("campaign",)

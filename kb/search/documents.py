@@ -30,11 +30,20 @@ from typing import Any
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from incidents.figures import campaign_figures, figure
+from incidents.formatting import (
+    describe_value,
+    format_date,
+    format_figure,
+    format_month,
+    format_period,
+)
 from incidents.models import (
     Actor,
     Campaign,
     Capability,
     Claim,
+    ClaimStatus,
     Coverage,
     Event,
     Incident,
@@ -50,7 +59,7 @@ from incidents.visibility import rank, strictest
 
 # Bump when what a document holds changes: indexes built with another version report
 # themselves "outdated" and ``search_index rebuild --if-needed`` rebuilds them.
-DOCUMENT_VERSION = 3
+DOCUMENT_VERSION = 4
 
 FACETS: tuple[str, ...] = ("type", "actor", "year", "region", "lens")
 
@@ -104,8 +113,11 @@ class SearchDocument:
     region: str = ""
     lens: str = ""
     marking: str = Marking.CLEAR
-    url: str = ""  # where the record is shown when no "<type>-detail" route exists
+    url: str = ""  # where a hit links to (``result_url`` prefers the record's own page)
     boost: float = 1.0
+    # The key of the document a hit is listed under: a claim's subject (or, for a part
+    # of a campaign, the campaign). "" for the document's own key.
+    group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -113,12 +125,16 @@ class SearchDocument:
         return self.date.year if self.date else None
 
     @property
+    def group_key(self) -> str:
+        return self.group or self.key
+
+    @property
     def content_hash(self) -> str:
         """Changes whenever anything indexed changes (``search_index update`` compares it)."""
         payload = json.dumps(
             [DOCUMENT_VERSION, self.type, self.object_id, self.title, self.body, self.slug,
              list(self.actors), self.actor_text, self.date.isoformat() if self.date else None,
-             self.region, self.lens, self.marking, self.url, self.boost],
+             self.region, self.lens, self.marking, self.url, self.boost, self.group],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -206,20 +222,48 @@ def _route(name: str, **kwargs: Any) -> str:
         return ""
 
 
-# Site pages of a type of record, by URL name (taking the slug). A type without one links
-# to where its document pointed when indexed: the incident it belongs to, the article.
-SITE_ROUTES: dict[str, str] = {"incident": "incident-detail"}
+@dataclass(frozen=True)
+class SiteRoute:
+    """A type of record's own page: its URL name and the keyword it takes, filled from the
+    document's ``slug`` (a slug, a source's key) or its ``object_id`` (``by_pk``)."""
+
+    name: str
+    kwarg: str = "slug"
+    by_pk: bool = False
 
 
-def result_url(doc_type: str, slug: str, fallback: str) -> str:
+# Each type of record's own page on the site (``docs/architecture.md``: the URL names
+# are the contract). A claim links to its subject's page (its URL is made at index time).
+SITE_ROUTES: dict[str, SiteRoute] = {
+    "incident": SiteRoute("incident-detail"),
+    "campaign": SiteRoute("campaign-detail"),
+    "letter": SiteRoute("letter-detail"),
+    "actor": SiteRoute("actor-detail"),
+    "source": SiteRoute("source-detail", kwarg="key"),
+    "coverage": SiteRoute("coverage-detail", kwarg="pk", by_pk=True),
+    "event": SiteRoute("event-detail", kwarg="pk", by_pk=True),
+}
+
+
+def own_url(doc_type: str, slug: str, object_id: int | None) -> str:
+    """The record's own page, "" when its type has none (or the route is not there)."""
+    route = SITE_ROUTES.get(doc_type)
+    if route is None:
+        return ""
+    value: Any = object_id if route.by_pk else slug
+    if value in (None, ""):
+        return ""
+    url = _route(route.name, **{route.kwarg: value})
+    # The API's router names its routes "<model>-detail" too: until the site's page is
+    # there, the name reverses to JSON, which is no page to land on.
+    api = _route("api-root")
+    return "" if api and url.startswith(api) else url
+
+
+def result_url(doc_type: str, slug: str, fallback: str, object_id: int | None = None) -> str:
     """Where a hit links to: the record's own page on the site when it has one, else the
     URL the document was indexed with."""
-    route = SITE_ROUTES.get(doc_type)
-    if route and slug:
-        own = _route(route, slug=slug)
-        if own:
-            return own
-    return fallback
+    return own_url(doc_type, slug, object_id) or fallback
 
 
 def _incident_url(incident: Incident | None, anchor: str = "") -> str:
@@ -227,6 +271,59 @@ def _incident_url(incident: Incident | None, anchor: str = "") -> str:
         return ""
     url = _route("incident-detail", slug=incident.slug)
     return f"{url}#{anchor}" if url and anchor else url
+
+
+def _page_of(doc_type: str, obj: Model, fallback: str = "") -> str:
+    """``obj``'s own page, else ``fallback`` (where it was shown before it had one)."""
+    slug = str(getattr(obj, "key" if doc_type == "source" else "slug", "") or "")
+    return own_url(doc_type, slug, int(obj.pk)) or fallback
+
+
+# --- titles that read as sentences --------------------------------------------------------
+# A title is shown to whoever may see its document, so its figures are the record's own
+# (``incidents.figures`` over the claims no more restricted than the record: the figure
+# at record level), never those of claims at another clearance.
+
+def _claims_prefetch(lookup: str = "claims") -> Prefetch:
+    """Every accepted claim of the rows (with its source), for ``_record_level``."""
+    claims = Claim.objects.filter(status=ClaimStatus.ACCEPTED).select_related("source")
+    return Prefetch(lookup, queryset=claims.order_by("field", "id"), to_attr="kb_claims")
+
+
+def _record_level(obj: Any) -> Any:
+    """``obj`` with ``accepted_claims`` (what ``incidents.figures`` reads) set to its
+    claims that anyone who may see it may see: ``figures.record_level_claims`` over the
+    prefetched rows, without a query."""
+    claims = getattr(obj, "kb_claims", None)
+    if claims is not None:
+        limit = rank(obj.marking)
+        obj.accepted_claims = [c for c in claims if rank(c.marking) <= limit
+                               and rank(c.source.marking) <= limit]
+    return obj
+
+
+def _shown(obj: Any, field_name: str, unit: str = "") -> str:
+    """The record-level figure ``field_name`` of ``obj`` as ``incidents.formatting``
+    writes it, "" when unknown."""
+    spec = FIELDS[obj._meta.model_name][field_name]
+    fig = figure(obj, field_name)
+    return format_figure(fig, spec.kind, unit) if fig.known else ""
+
+
+def _sentence(head: str, *details: str, tail: str = "") -> str:
+    """"head: detail, detail — tail" without the parts that are empty."""
+    parts = [d for d in details if d]
+    text = f"{head}: {', '.join(parts)}" if parts else head
+    return f"{text} — {tail}" if tail else text
+
+
+_PARENTHESIS_RE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def short_name(name: str) -> str:
+    """A name without a trailing parenthesis: "MiniMax campaign (February 2026 cluster)"
+    → "MiniMax campaign", where a title goes on to say when and who."""
+    return _PARENTHESIS_RE.sub("", name) or name
 
 
 def _doc(source: str, obj: Model, **fields: Any) -> SearchDocument:
@@ -252,7 +349,8 @@ def _doc(source: str, obj: Model, **fields: Any) -> SearchDocument:
 
 def _incident_queryset() -> QuerySet:
     return Incident.objects.select_related("target_provider", "target_system").prefetch_related(
-        Prefetch("campaigns", queryset=Campaign.objects.prefetch_related("operators"))
+        Prefetch("campaigns", queryset=Campaign.objects.prefetch_related("operators")),
+        _claims_prefetch(),
     )
 
 
@@ -260,13 +358,15 @@ def _incident(obj: Incident) -> SearchDocument:
     campaigns = _embeddable_only(obj.marking, obj.campaigns.all())
     operators = [op for c in campaigns for op in _embeddable_only(obj.marking, c.operators.all())]
     targets = _embeddable_only(obj.marking, [obj.target_provider, obj.target_system])
+    disclosed = _shown(_record_level(obj), "disclosed_on")
     return _doc(
         "incident", obj,
-        title=obj.title,
+        # "Alibaba / Qwen distillation campaign against Claude — disclosed 24 June 2026"
+        title=_sentence(obj.title, tail=f"disclosed {disclosed}" if disclosed else ""),
         slug=obj.slug,
         body=_join(obj.summary, obj.get_status_display(), *(c.name for c in campaigns)),
         date=obj.disclosed_on,
-        url=_incident_url(obj),
+        url=_page_of("incident", obj),
         **_actor_fields([*operators, *targets]),
     )
 
@@ -290,9 +390,31 @@ def _incident_dependents(ids: list[int]) -> dict[str, set[int]]:
 # --- campaigns ---------------------------------------------------------------------------
 
 def _campaign_queryset() -> QuerySet:
+    children = Campaign.objects.order_by("pk").prefetch_related(_claims_prefetch())
     return Campaign.objects.select_related("incident", "parent__incident").prefetch_related(
-        "operators", "capabilities", "techniques"
+        "operators", "capabilities", "techniques", _claims_prefetch(),
+        Prefetch("children", queryset=children, to_attr="kb_children"),
     )
+
+
+def campaign_title(obj: Campaign) -> str:
+    """"MiniMax campaign (February 2026 cluster): more than 13 million exchanges", with
+    its accounts and period when known: figures at record level (a cluster without its
+    own figure sums its parts that are no more restricted than itself)."""
+    _record_level(obj)
+    children = getattr(obj, "kb_children", None)
+    if children is not None:
+        obj.visible_children = [  # type: ignore[attr-defined]
+            _record_level(c) for c in children if rank(c.marking) <= rank(obj.marking)]
+    figures = campaign_figures(obj)
+    counts = [
+        f"{format_figure(figures[name], 'count')} {FIELDS['campaign'][name].label}"
+        for name in ("exchanges", "accounts") if figures[name].known
+    ]
+    start, end = figures["start_date"], figures["end_date"]
+    period = format_period(start.value, start.qualifier or "day", end.value,
+                           end.qualifier or "day") if start.known or end.known else ""
+    return _sentence(obj.name, *counts, period)
 
 
 def _campaign(obj: Campaign) -> SearchDocument:
@@ -303,7 +425,7 @@ def _campaign(obj: Campaign) -> SearchDocument:
     shown_on = obj.incident if obj.incident_id else (parent.incident if parent else None)
     return _doc(
         "campaign", obj,
-        title=obj.name,
+        title=campaign_title(obj),
         slug=obj.slug,
         body=_join(
             obj.description,
@@ -313,8 +435,8 @@ def _campaign(obj: Campaign) -> SearchDocument:
             *(t.name for t in _embeddable_only(marking, obj.techniques.all())),
         ),
         date=obj.start_date,
-        url=_incident_url(shown_on if embeddable(marking, shown_on) else None,
-                          anchor=f"campaign-{obj.slug}"),
+        url=_page_of("campaign", obj, _incident_url(
+            shown_on if embeddable(marking, shown_on) else None, anchor=f"campaign-{obj.slug}")),
         **_actor_fields(_embeddable_only(marking, obj.operators.all())),
     )
 
@@ -325,7 +447,9 @@ def _campaign_dependents(ids: list[int]) -> dict[str, set[int]]:
             Campaign.objects.filter(id__in=ids, incident__isnull=False)
             .values_list("incident_id", flat=True)
         ),
-        "campaign": set(Campaign.objects.filter(parent__in=ids).values_list("id", flat=True)),
+        # Its parts name it; its cluster's title sums its figures.
+        "campaign": set(Campaign.objects.filter(parent__in=ids).values_list("id", flat=True))
+        | set(Campaign.objects.filter(children__in=ids).values_list("id", flat=True)),
         **_claims_about(Campaign, ids),
     }
 
@@ -350,7 +474,9 @@ def _actor(obj: Actor) -> SearchDocument:
     parent = obj.parent if embeddable(obj.marking, obj.parent) else None
     return _doc(
         "actor", obj,
-        title=obj.name,
+        # "MiniMax — AI lab, China"
+        title=_sentence(obj.name, tail=", ".join(
+            p for p in (obj.get_kind_display(), obj.country) if p)),
         slug=obj.slug,
         body=_join(
             obj.description, obj.get_kind_display(), obj.country,
@@ -358,7 +484,7 @@ def _actor(obj: Actor) -> SearchDocument:
             *(str(v) for v in _external_ids(obj.external_ids)),
         ),
         region=obj.region,
-        url=obj.url,
+        url=_page_of("actor", obj, obj.url),
         **_actor_fields([obj, parent]),
     )
 
@@ -394,16 +520,32 @@ def _actor_dependents(ids: list[int]) -> dict[str, set[int]]:
 # --- letters -----------------------------------------------------------------------------
 
 def _letter_queryset() -> QuerySet:
-    return Letter.objects.select_related("sender").prefetch_related("recipients", "incidents")
+    return Letter.objects.select_related("sender").prefetch_related(
+        "recipients", "incidents", _claims_prefetch())
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    """"A", "A and B", "A, B and C", "A, B, C and others"."""
+    if len(names) > most:
+        return ", ".join(names[:most]) + " and others"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def _letter(obj: Letter) -> SearchDocument:
     sender = obj.sender if embeddable(obj.marking, obj.sender) else None
     recipients = _embeddable_only(obj.marking, obj.recipients.all())
     incidents = sorted(_embeddable_only(obj.marking, obj.incidents.all()), key=lambda i: i.pk)
+    sent = _shown(_record_level(obj), "date")
     return _doc(
         "letter", obj,
-        title=obj.subject,
+        # "Alibaba's distillation campaign against Claude — letter from Anthropic to Tim
+        # Scott, Elizabeth Warren and Senate Banking Committee, 10 June 2026"
+        title=_sentence(obj.subject, tail=", ".join(p for p in (
+            " ".join(w for w in ("letter",
+                                 f"from {sender.name}" if sender else "",
+                                 f"to {_names([r.name for r in recipients])}" if recipients
+                                 else "") if w),
+            sent) if p)),
         slug=obj.slug,
         body=_join(
             obj.body,
@@ -412,7 +554,7 @@ def _letter(obj: Letter) -> SearchDocument:
             obj.get_status_display(),
         ),
         date=obj.date,
-        url=_incident_url(incidents[0] if incidents else None),
+        url=_page_of("letter", obj, _incident_url(incidents[0] if incidents else None)),
         **_actor_fields([sender, *recipients]),
     )
 
@@ -427,13 +569,16 @@ def _coverage(obj: Coverage) -> SearchDocument:
     outlet = obj.outlet if embeddable(obj.marking, obj.outlet) else None
     return _doc(
         "coverage", obj,
-        title=obj.title,
+        # "Anthropic accuses Alibaba of illicit access to its models — Bloomberg, 24 June 2026"
+        title=_sentence(obj.title, tail=", ".join(p for p in (
+            outlet.name if outlet else "",
+            format_date(obj.published_on) if obj.published_on else "") if p)),
         body=_join(obj.summary, *_quotes(obj.quotes), outlet.name if outlet else ""),
         date=obj.published_on,
         # Its own region, else its outlet's (only when the outlet may be shown).
         region=obj.region or (outlet.region if outlet else ""),
         lens=obj.lens,
-        url=obj.url,
+        url=_page_of("coverage", obj, obj.url),
         **_actor_fields([outlet]),
     )
 
@@ -447,19 +592,21 @@ def _quotes(value: Any) -> list[str]:
 # --- events ------------------------------------------------------------------------------
 
 def _event_queryset() -> QuerySet:
-    return Event.objects.prefetch_related("actors", "incidents")
+    return Event.objects.prefetch_related("actors", "incidents", _claims_prefetch())
 
 
 def _event(obj: Event) -> SearchDocument:
     incidents = sorted(_embeddable_only(obj.marking, obj.incidents.all()), key=lambda i: i.pk)
-    value = f"{obj.value.normalize()} {obj.unit}".strip() if obj.value is not None else ""
+    _record_level(obj)
+    value = _shown(obj, "value", obj.unit)
     return _doc(
         "event", obj,
-        title=obj.title,
+        # "Commerce Department holds off on blacklisting DeepSeek — June 2026"
+        title=_sentence(obj.title, tail=_shown(obj, "date")),
         slug=obj.slug or "",
         body=_join(obj.description, obj.get_kind_display(), value),
         date=obj.date,
-        url=_incident_url(incidents[0] if incidents else None),
+        url=_page_of("event", obj, _incident_url(incidents[0] if incidents else None)),
         **_actor_fields(_embeddable_only(obj.marking, obj.actors.all())),
     )
 
@@ -474,17 +621,41 @@ def _source(obj: Source) -> SearchDocument:
     publisher = obj.publisher if embeddable(obj.marking, obj.publisher) else None
     return _doc(
         "source", obj,
-        title=obj.title,
+        # "Anthropic: Detecting and preventing distillation attacks — Anthropic, 23 February 2026"
+        title=_sentence(obj.title, tail=", ".join(p for p in (
+            publisher.name if publisher else "",
+            format_date(obj.published_on) if obj.published_on else "") if p)),
         slug=obj.key,
         body=_join(obj.get_kind_display(), publisher.name if publisher else "", obj.text),
         date=obj.published_on,
-        url=obj.url,
+        url=_page_of("source", obj, obj.url),
         **_actor_fields([publisher]),
     )
 
 
 def _source_dependents(ids: list[int]) -> dict[str, set[int]]:
-    return {"claim": set(Claim.objects.filter(source__in=ids).values_list("id", flat=True))}
+    claims = set(Claim.objects.filter(source__in=ids).values_list("id", flat=True))
+    # Which of its claims count at record level follows its marking: their subjects' titles.
+    return {"claim": claims, **_claim_dependents(list(claims))}
+
+
+def _claim_dependents(ids: list[int]) -> dict[str, set[int]]:
+    """The documents whose titles show figures of claims ``ids``: their subjects (and a
+    campaign's cluster, which sums its parts)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    out: dict[str, set[int]] = {}
+    rows = Claim.objects.filter(id__in=ids).values_list("content_type", "object_id")
+    for content_type, object_id in rows:
+        model = ContentType.objects.get_for_id(content_type).model_class()
+        name = source_for(model) if model is not None else None
+        if name is not None:
+            out.setdefault(name, set()).add(object_id)
+    campaigns = out.get("campaign", set())
+    if campaigns:
+        out["campaign"] = campaigns | set(Campaign.objects.filter(
+            children__in=campaigns).values_list("id", flat=True))
+    return out
 
 
 def _claims_about(model: type[Model], ids: Iterable[int]) -> dict[str, set[int]]:
@@ -529,7 +700,8 @@ def _claim_queryset() -> QuerySet:
     from django.contrib.contenttypes.prefetch import GenericPrefetch
 
     subjects = GenericPrefetch("subject", [_subject_queryset(m) for m in claim_subject_models()])
-    return Claim.objects.select_related("source", "content_type").prefetch_related(subjects)
+    return Claim.objects.select_related("source__publisher", "content_type").prefetch_related(
+        subjects)
 
 
 def _subject_incident(subject: Any) -> Incident | None:
@@ -555,33 +727,92 @@ def claim_marking(claim: Claim) -> str:
                      *(markings_of(subject) if subject is not None else ()))
 
 
-def _claim_value(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
+def _subject_document(subject: Any) -> tuple[str, Any]:
+    """The document a claim about ``subject`` is listed under and whose page it links
+    to: the subject's own, else (a part: an account cluster) what it belongs to."""
+    name = source_for(subject)
+    if name is not None:
+        return name, subject
+    for path in _owner_paths(type(subject)):
+        owner = _follow(subject, path)
+        name = source_for(owner) if owner is not None else None
+        if name is not None:
+            return name, owner
+    return "", None
+
+
+def _subject_name(subject: Any, owner: Any) -> str:
+    """How a claim's title names its subject: "MiniMax campaign"; a part by its label
+    and what it belongs to ("Alibaba / Qwen campaign, Fraudulent operator accounts")."""
+    if owner is subject or owner is None:
+        return short_name(_name_of(subject))
+    label = getattr(subject, "label", "")
+    owner_name = short_name(_name_of(owner))
+    return f"{owner_name}, {label}" if label else owner_name
+
+
+def _name_of(record: Any) -> str:
+    for attr in ("name", "title", "subject"):
+        value = getattr(record, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(record)
+
+
+# The figure a part's claim is shown as on its campaign's page.
+_PART_FIGURES = {("accountcluster", "count"): "accounts",
+                 ("exchangevolume", "count"): "exchanges"}
+
+
+def claim_title(obj: Claim, marking: str, subject: Any, owner: Any) -> str:
+    """"MiniMax campaign: more than 13 million exchanges — Anthropic, Feb 2026": subject,
+    value (``incidents.formatting``) and field, then who said it and when. A set or a
+    ratio names other records, which may be hidden from readers of the claim: only a
+    plain value goes in a title."""
+    model_name = obj.content_type.model
+    spec = FIELDS.get(model_name, {}).get(obj.field)
+    label = spec.label if spec and spec.label else obj.field.replace("_", " ")
+    kind = spec.kind if spec else "text"
+    if names_records(obj.value):
+        said = label
+    else:
+        unit = getattr(subject, "unit", "") if (model_name, obj.field) == ("event", "value") \
+            else ""
+        value = describe_value(kind, obj.value, obj.qualifier, obj.precision, unit=unit)
+        said = f"{value} {label}" if kind == "count" else f"{label} {value}"
+    publisher = obj.source.publisher
+    # Who said it and when; a source without a publisher we may name is called by its
+    # title, which usually dates itself ("… (June 2026)").
+    who = obj.source.title
+    if publisher is not None and embeddable(marking, publisher):
+        who = ", ".join(p for p in (publisher.name, format_month(obj.source.published_on)) if p)
+    head = _subject_name(subject, owner) if subject is not None else model_name
+    return _sentence(head, said, tail=who)
 
 
 def _claim(obj: Claim) -> SearchDocument:
     marking = claim_marking(obj)
     subject = obj.subject
-    model_name = obj.content_type.model
-    spec = FIELDS.get(model_name, {}).get(obj.field)
-    label = spec.label if spec and spec.label else obj.field.replace("_", " ")
     named = subject if embeddable(marking, subject) else None
+    source_name, owner = _subject_document(named) if named is not None else ("", None)
+    if owner is not None and not embeddable(marking, owner):
+        source_name, owner = "", None
     incident = _subject_incident(named) if named is not None else None
+    fallback = _incident_url(incident if embeddable(marking, incident) else None)
+    url = _page_of(source_name, owner) if owner is not None else ""
+    spec = FIELDS.get(obj.content_type.model, {}).get(obj.field)
+    anchor = _PART_FIGURES.get((obj.content_type.model, obj.field), obj.field)
+    if url and spec is not None and spec.value_attr:
+        url = f"{url}#fig-{anchor}"  # the figure on its subject's page
     return _doc(
         "claim", obj,
         marking=marking,
-        title=f"{named if named is not None else model_name}: {label} "
-              # A set or a ratio names other records, which may be hidden from readers
-              # of the claim: only a figure's plain value goes in the title.
-              f"{obj.get_qualifier_display()} "
-              f"{'' if names_records(obj.value) else _claim_value(obj.value)}".rstrip(),
-        body=_join(obj.quote, obj.source.title, obj.get_status_display(), obj.note),
+        title=claim_title(obj, marking, named, owner),
+        body=_join(f"“{obj.quote}”" if obj.quote else "", obj.source.title,
+                   f"Claim {obj.get_status_display().lower()}", obj.note),
         date=obj.source.published_on,
-        url=_incident_url(incident if embeddable(marking, incident) else None),
+        url=url or fallback,
+        group=f"{source_name}:{owner.pk}" if owner is not None else "",
     )
 
 
@@ -656,7 +887,7 @@ SOURCES: dict[str, SearchSource] = {
         SearchSource("event", Event, _event_queryset, _event,
                      lambda ids: _claims_about(Event, ids)),
         SearchSource("source", Source, _source_queryset, _source, _source_dependents),
-        SearchSource("claim", Claim, _claim_queryset, _claim),
+        SearchSource("claim", Claim, _claim_queryset, _claim, _claim_dependents),
     )
 }
 PAGE_SOURCE = "page"

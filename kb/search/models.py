@@ -16,6 +16,8 @@ class SearchEntry(models.Model):
     ``tsvector`` (A title, B actors, C body) kept by ``backends.postgres``."""
 
     key = models.CharField(max_length=120, unique=True)
+    # The key of the entry a hit is listed under (a claim's subject; its own key mostly).
+    group_key = models.CharField(max_length=120, blank=True, db_index=True)
     source = models.CharField(max_length=32)
     doc_type = models.CharField(max_length=32)
     object_id = models.BigIntegerField()

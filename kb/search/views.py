@@ -1,5 +1,6 @@
-"""The site's search page: a query box, facet filters and highlighted results. Thin:
-``selectors.search_records`` searches (within the user's clearance); this shapes links."""
+"""The site's search page: a query box, facet filters and highlighted results, each
+claim listed under its subject. Thin: ``selectors.search_grouped`` searches (within the
+user's clearance); this shapes links."""
 
 from __future__ import annotations
 
@@ -12,11 +13,18 @@ from django.shortcuts import render
 from kb.search.backends.base import SortOrder
 from kb.search.documents import FACETS
 from kb.search.highlight import highlight_html
-from kb.search.selectors import MAX_PAGE, search_records
+from kb.search.selectors import MAX_PAGE, search_grouped
 
 PAGE_SIZE = 20
 FACET_LABELS = {"type": "Type", "actor": "Actor", "year": "Year", "region": "Region",
                 "lens": "Editorial lens"}
+TYPE_LABELS = {"incident": "Incident", "campaign": "Campaign", "actor": "Actor",
+               "letter": "Letter", "coverage": "Coverage", "event": "Event",
+               "source": "Source", "claim": "Claim", "briefing": "Briefing"}
+
+
+def _type_label(doc_type: str) -> str:
+    return TYPE_LABELS.get(doc_type, doc_type.replace("_", " ").capitalize())
 
 
 def _clean(value: str) -> str:
@@ -47,8 +55,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page = min(max(1, int(params.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
-    results = search_records(viewer=request.user, q=q, filters=filters, sort=sort, page=page,
+    grouped = search_grouped(viewer=request.user, q=q, filters=filters, sort=sort, page=page,
                              page_size=PAGE_SIZE)
+    results = grouped.results
     facets = []
     for name, values in results.facets.items():
         chosen = filters.get(name, [])
@@ -58,21 +67,31 @@ def search_page(request: HttpRequest) -> HttpResponse:
             others = [c for c in chosen if c != v.value]
             options.append({
                 "value": v.value, "count": v.count, "selected": selected,
+                "label": _type_label(v.value) if name == "type" else v.value,
                 "url": _link(params, **{name: others if selected else [*chosen, v.value]}),
             })
         if options:
-            facets.append({"name": name, "label": FACET_LABELS[name], "options": options})
-    last_page = max(1, -(-results.count // PAGE_SIZE))
+            facets.append({"name": name, "label": FACET_LABELS[name], "options": options,
+                           "active": bool(chosen)})
+    last_page = max(1, -(-grouped.count // PAGE_SIZE))
     page_query = params.copy()
     context = {
         "q": q,
         "sort": sort,
         "results": results,
-        "hits": [{"hit": hit, "highlight": highlight_html(hit.highlight)}
-                 for hit in results.hits],
+        "count": grouped.count,
+        "groups": [
+            {"head": g.head, "type_label": _type_label(g.head.type), "matched": g.matched,
+             "highlight": highlight_html(g.head.highlight) if g.matched else "",
+             "members": [{"hit": m, "highlight": highlight_html(m.highlight)}
+                         for m in g.members],
+             "more": g.more}
+            for g in grouped.groups
+        ],
         "facets": facets,
         "active_filters": [
             {"name": name, "value": value,
+             "label": _type_label(value) if name == "type" else value,
              "url": _link(params, **{name: [v for v in chosen if v != value]})}
             for name, chosen in filters.items() for value in chosen
         ],

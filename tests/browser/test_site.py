@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,7 @@ def _login(page, live_server):
 
 def test_login_list_and_open_alibaba_incident(page, live_server, loaded):
     _login(page, live_server)
+    page.goto(f"{live_server.url}{reverse('incident-list')}")
     assert page.locator("article.incident-card").count() == 2
     page.click("text=Alibaba / Qwen distillation campaign against Claude")
     page.wait_for_url("**/incidents/alibaba-qwen-2026/")

@@ -461,13 +461,15 @@ def test_bulk_delete_of_visible_records_deletes_and_logs(green_client, world, gr
 def test_a_claim_about_a_hidden_subject_reads_like_an_unknown_one(green_client, world):
     form = green_client.get(admin_url(Claim, "add")).context["form"]
     assert "status" not in form.fields
-    data = form_data(form, content_type=str(ContentType.objects.get_for_model(Campaign).pk),
-                     object_id=str(world["red_campaign"].pk), field="exchanges",
-                     value="5", source=str(world["green_source"].pk))
+    data = form_data(form, subject_type="campaign",
+                     subject_campaign=str(world["red_campaign"].pk), field="campaign:exchanges",
+                     value_count="5", source=str(world["green_source"].pk))
     response = green_client.post(admin_url(Claim, "add"), data)
     assert response.status_code == 200
-    assert (f"There is no campaign with id {world['red_campaign'].pk}."
-            in response.context["form"].errors["object_id"])
+    hidden = response.context["form"].errors["subject_campaign"]
+    missing = green_client.post(admin_url(Claim, "add"), {**data, "subject_campaign": "999999"})
+    assert hidden == missing.context["form"].errors["subject_campaign"]  # read the same
+    assert "Select a valid choice" in hidden[0]
     assert_no_red(response.content.decode(), "claim form")
     offered = [str(s) for s in form.fields["source"].queryset]
     assert "Maroon Dossier" not in offered and "Open report" in offered

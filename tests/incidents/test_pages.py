@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from incidents.models import Incident, Marking
 
@@ -21,8 +22,8 @@ def test_login_page_and_login(client, reference_data):
     assert response.status_code == 302 and response["Location"] == "/"
 
 
-def test_home_lists_both_incidents(admin_client, reference_data):
-    html = admin_client.get("/").content.decode()
+def test_incident_list_lists_both_incidents(admin_client, reference_data):
+    html = admin_client.get(reverse("incident-list")).content.decode()
     assert "Alibaba / Qwen distillation campaign against Claude" in html
     assert "February 2026 disclosure" in html
     assert 'href="/incidents/alibaba-qwen-2026/"' in html
@@ -61,7 +62,7 @@ def test_cluster_page_rolls_up_and_shows_children(admin_client, reference_data):
 def test_marking_hides_incident_from_uncleared_user(client, analyst, reference_data):
     Incident.objects.filter(slug="alibaba-qwen-2026").update(marking=Marking.RED)
     client.force_login(analyst)
-    assert "Alibaba / Qwen" not in client.get("/").content.decode()
+    assert "Alibaba / Qwen" not in client.get(reverse("incident-list")).content.decode()
     assert client.get("/incidents/alibaba-qwen-2026/").status_code == 404
 
 
@@ -72,7 +73,7 @@ def test_unknown_incident_is_404(admin_client, reference_data):
 def test_incident_pages_query_count_is_flat(admin_client, reference_data,
                                             django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
-        admin_client.get("/")
+        admin_client.get(reverse("incident-list"))
     with django_assert_max_num_queries(40):
         admin_client.get("/incidents/february-2026-disclosure/")
 
@@ -139,15 +140,17 @@ def test_a_typed_figure_is_not_shown(admin_client, reference_data):
 
 def test_disclosure_date_and_event_values_are_footnoted_figures(admin_client, reference_data):
     html = admin_client.get("/incidents/alibaba-qwen-2026/").content.decode()
-    disclosed = re.search(r'<span data-field="disclosed_on">.*?</span>', html, re.S).group(0)
+    disclosed = re.search(r'<span data-field="disclosed_on"[^>]*>.*?</span>', html,
+                          re.S).group(0)
+    assert 'id="fig-disclosed_on"' in disclosed  # the anchor a source page links back to
     assert "24 June 2026" in disclosed
     assert _cited(html, disclosed) == {"cnbc-2026-06-24", "event-digest-17-takes"}
-    shares = re.search(r'<li class="event market_move"[^>]*>.*?</li>', html, re.S).group(0)
-    value = re.search(r'<span class="value" data-field="value">.*?</span>', shares,
-                      re.S).group(0)
-    assert "(up to -4.9%)" in value
-    assert _cited(html, value) == {"wire-summary-bloomberg-reuters"}
-    assert "Alibaba" in re.search(r'<span class="actors".*?</span>', shares, re.S).group(0)
+    # The timeline chart's data table: the share fall with its value, actors and sources.
+    shares = re.search(r'<tr class="k-market_move">.*?</tr>', html, re.S).group(0)
+    assert "up to -4.9%" in re.search(r'<td data-label="Value">.*?</td>', shares,
+                                      re.S).group(0)
+    assert "wire-summary-bloomberg-reuters" in _cited(html, shares)
+    assert "Alibaba" in re.search(r'<td data-label="Actors">.*?</td>', shares, re.S).group(0)
 
 
 def test_target_line_names_the_visible_target(admin_client, reference_data):

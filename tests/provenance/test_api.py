@@ -163,7 +163,7 @@ def test_alerts_list_and_acknowledge(api, alibaba, analyst, add_claim):
                                "title": "A letter citing figures"}
     assert row["figure"]["subject"] == "campaign:alibaba-qwen"
     assert (row["cited"]["display"], row["current"]["display"]) == (
-        "28,800,000", "30,000,000")
+        "28.8 million", "30 million")  # as ``incidents.formatting`` writes them
     assert row["still_holds"] is False
     assert row["restricted"] == []
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from incidents.models import Incident, Letter, Marking
 from kb.api.services import api_token_create
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,10 @@ pytestmark = pytest.mark.django_db
 # check of the page's hits (one per kind of record on it, at most 9), and for PostgreSQL
 # the search itself (state, index check, word lookups, count and facets, page, snippets).
 MAX_QUERIES = {"whoosh": 12, "postgres": 20}
+# The page lists claims under their subjects: a second search for the claims of the
+# page's subjects (for PostgreSQL: index check, word lookups, rows, snippets), one for
+# the subjects that did not match themselves, and their visibility checks.
+PAGE_QUERIES = {"whoosh": 16, "postgres": 30}
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +58,7 @@ def test_the_page_shows_highlighted_results_and_facet_links(indexed, client, gre
     assert "Filtering by" in html and 'aria-current="true"' in html
 
     typo = client.get("/search/", {"q": "Alibba"}).content.decode()
-    assert "showing results for" in typo and "<em>alibaba</em>" in typo
+    assert "Showing results for" in typo and "<em>alibaba</em>" in typo
     assert "Search incidents" in client.get("/search/").content.decode()
 
 
@@ -68,16 +73,59 @@ def test_the_page_escapes_what_it_shows(indexed, client, admin_user,
     assert "<mark>Wombat</mark>" in html and "&amp; friends" in html and "<b>" not in html
 
 
+def _keys(response) -> set[str]:
+    return {g["head"].key for g in response.context["groups"]} | {
+        m["hit"].key for g in response.context["groups"] for m in g["members"]}
+
+
 def test_the_page_pages_and_keeps_its_query_count(indexed, client, green_user, search_backend,
                                                   django_assert_max_num_queries):
     client.force_login(green_user)
-    with django_assert_max_num_queries(MAX_QUERIES[search_backend]):
+    with django_assert_max_num_queries(PAGE_QUERIES[search_backend]):
         first = client.get("/search/", {"q": "Alibaba"})
-    assert len(first.context["hits"]) == 20
+    assert len(first.context["groups"]) == 20
     assert 'rel="next"' in first.content.decode()
     second = client.get("/search/", {"q": "Alibaba", "page": 2})
-    assert {h["hit"].key for h in first.context["hits"]}.isdisjoint(
-        {h["hit"].key for h in second.context["hits"]})
+    assert _keys(first).isdisjoint(_keys(second))
+
+
+def _seed_rows(n: int) -> None:
+    """``n`` incidents, each with a campaign (two claims about it, one about a part of
+    it), a letter, an event and a piece of coverage, all holding the word "Pemberly"."""
+    for i in range(n):
+        incident = f.IncidentFactory(title=f"Pemberly inquiry {i}")
+        campaign = f.CampaignFactory(name=f"Pemberly campaign {i}", incident=incident)
+        cluster = f.AccountClusterFactory(campaign=campaign)
+        source = f.SourceFactory(title=f"Pemberly report {i}")
+        f.ClaimFactory(subject=campaign, source=source, quote="Pemberly counted")
+        f.ClaimFactory(subject=campaign, field="accounts", value=30, source=source,
+                       quote="Pemberly accounts")
+        f.ClaimFactory(subject=cluster, field="count", value=30, source=source,
+                       quote="Pemberly cluster")
+        f.LetterFactory(subject=f"Pemberly letter {i}", incidents=[incident])
+        f.EventFactory(title=f"Pemberly hearing {i}", incidents=[incident])
+        f.CoverageFactory(title=f"Pemberly story {i}")
+
+
+def test_the_page_takes_as_many_queries_for_many_rows_as_for_few(
+        search_backend, client, green_user, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("search_index", "rebuild", "--no-progress")
+    client.force_login(green_user)
+    counts = []
+    for n in (2, 4):
+        with django_capture_on_commit_callbacks(execute=True):
+            _seed_rows(n)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/search/", {"q": "Pemberly"})
+        assert response.status_code == 200 and response.context["groups"]
+        counts.append(len(queries))
+    # One visibility check per kind of record on the page, whatever the number of rows
+    # (a page of a bigger result may hold fewer kinds, never more queries).
+    assert counts[1] <= counts[0] <= PAGE_QUERIES[search_backend], counts
 
 
 # --- the API ---------------------------------------------------------------------------

@@ -24,13 +24,14 @@ import re
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
+from incidents.urls import urlpatterns as site_urlpatterns
 from kb.api.views.entities import VIEWSETS
 from tests.security.conftest import LEVELS, Reader, forbidden_for
 
@@ -231,10 +232,50 @@ def api_surfaces(w: SimpleNamespace) -> list[Surface]:  # noqa: PLR0915
 
 
 def page_surfaces(w: SimpleNamespace) -> list[Surface]:
-    return [
-        Surface("page", "incident list", "/", red_shows="zzred"),
+    cov, red_cov = w.coverage.pk, w.red_coverage.pk
+    out = [
+        Surface("page", "dashboard", "/", red_shows="zzred"),
+        Surface("page", "incident list", "/incidents/", red_shows="zzred"),
         Surface("page", "incident page", "/incidents/zzgrn-incident/", red_shows="zzred"),
         hidden("page", "hidden incident page", "/incidents/zzred-incident/", "zzred-incident"),
+        Surface("page", "campaign page", "/campaigns/zzgrn-campaign/", red_shows="zzred"),
+        Surface("page", "campaign b page", "/campaigns/zzgrn-campaign-b/", red_shows="zzred"),
+        hidden("page", "hidden campaign page", "/campaigns/zzred-parent/", "zzred-parent"),
+        Surface("page", "letter list", "/letters/", red_shows="zzred"),
+        Surface("page", "letter page", "/letters/zzgrn-letter/", red_shows="ZZRED Sender"),
+        hidden("page", "hidden letter page", "/letters/zzred-letter/", "zzred-letter"),
+        Surface("page", "coverage list", "/coverage/", red_shows="zzred"),
+        *(Surface("page", f"coverage by {group}", f"/coverage/?group={group}",
+                  red_shows="zzred") for group in ("region", "language", "lens")),
+        Surface("page", "coverage page", f"/coverage/{cov}/", red_shows="ZZRED Outlet"),
+        hidden("page", "hidden coverage page", f"/coverage/{red_cov}/", f"/{red_cov}/",
+               f"/{MISSING_PK}/"),
+        Surface("page", "actor list", "/actors/", red_shows="zzred"),
+        Surface("page", "actor page", "/actors/zzgrn-actor-a/", red_shows="zzred",
+                extra=("ZZGRN Secret Partner",)),
+        Surface("page", "operator page", "/actors/zzgrn-operator/", red_shows="zzred"),
+        hidden("page", "hidden actor page", "/actors/zzred-operator/", "zzred-operator"),
+        Surface("page", "source list", "/sources/", red_shows="zzred"),
+        Surface("page", "source page", "/sources/zzgrn-source/", red_shows="ZZRED Publisher"),
+        Surface("page", "source page two", "/sources/zzgrn-source-2/", red_shows="zzred"),
+        hidden("page", "hidden source page", "/sources/zzred-source/", "zzred-source"),
+        Surface("page", "comparison", "/compare/?campaigns=zzgrn-campaign"
+                "&campaigns=zzgrn-campaign-b", red_shows="zzred"),
+        Surface("page", "comparison form", "/compare/"),
+        hidden("page", "comparison with a hidden campaign",
+               "/compare/?campaigns=zzgrn-campaign&campaigns=zzred-parent", "zzred-parent"),
+        Surface("page", "timeline", "/timeline/", red_shows="zzred"),
+        Surface("page", "timeline of an incident", "/timeline/?incident=zzgrn-incident",
+                red_shows="zzred"),
+        Surface("page", "timeline of an actor", "/timeline/?actor=zzgrn-operator"),
+        hidden("page", "timeline of a hidden incident", "/timeline/?incident=zzred-incident",
+               "zzred-incident"),
+        hidden("page", "timeline of a hidden actor", "/timeline/?actor=zzred-event-actor",
+               "zzred-event-actor"),
+        Surface("page", "event page", f"/events/{w.event.pk}/", red_shows="ZZRED Event Actor"),
+        Surface("page", "coverage event page", f"/events/{w.coverage_event.pk}/"),
+        hidden("page", "hidden event page", f"/events/{w.red_event.pk}/",
+               f"/{w.red_event.pk}/", f"/{MISSING_PK}/"),
         Surface("page", "search page", "/search/?q=campaign", red_shows="zzred"),
         Surface("page", "search page outlet", "/search/?q=outlet", red_shows="zzred"),
         Surface("page", "search page story", "/search/?q=story", red_shows="zzred"),
@@ -244,6 +285,11 @@ def page_surfaces(w: SimpleNamespace) -> list[Surface]:
         hidden("page", "search page actor facet", f"/search/?actor={quote('ZZRED Operator')}",
                quote("ZZRED Operator")),
     ]
+    site_routes = {p.name for p in site_urlpatterns}
+    covered = {resolve(urlsplit(s.path).path).url_name for s in out}
+    assert site_routes <= covered, \
+        f"every page of the site needs its cells in the leak matrix: {site_routes - covered}"
+    return out
 
 
 def admin_surfaces(w: SimpleNamespace) -> list[Surface]:

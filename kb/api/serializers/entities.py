@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from rest_framework import serializers
 
+from incidents.figures import event_date_figure
 from incidents.models import (
     Account,
     AccountCluster,
@@ -26,6 +27,7 @@ from incidents.models import (
     Source,
     Technique,
 )
+from incidents.timeline_selectors import origins_attach as timeline_origins_attach
 from incidents.visibility import can_see
 from kb.api.serializers.base import (
     EntitySerializer,
@@ -36,7 +38,7 @@ from kb.api.serializers.base import (
     string_list,
     withhold,
 )
-from kb.api.serializers.figures import FigureField, figure_of
+from kb.api.serializers.figures import FigureField, figure_data, figure_of
 
 COMMON = ["id", "marking", "created_at", "updated_at"]
 ONE_OBJECT_MESSAGE = str(next(
@@ -230,10 +232,22 @@ class CoverageSerializer(EntitySerializer):
         read_only_fields = READ_ONLY
 
 
+class EventDateField(FigureField):
+    """An event's date as a figure. A derived event's reads as the figure of the date
+    it derives from, with that date's sources (a campaign's start or end, a letter's
+    date, a coverage item's publication: ``incidents.figures.event_date_figure``), from
+    the origins ``origins_attach`` loaded for the whole page."""
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        return figure_data(event_date_figure(value))
+
+
 class EventSerializer(EntitySerializer):
     actors = slug_ref(Actor, many=True)
     incidents = slug_ref(Incident, many=True)
-    date = date_figure("date", required=True, help_text="A figure.")
+    date = EventDateField(kind="date", claim_field="date", required=True, help_text=(
+        "A figure. A derived event's date is the figure of the date it derives from, "
+        "with that date's sources."))
     value = FigureField(
         kind="number", claim_field="value", required=False,
         help_text="A measured value, e.g. -4.9 for a 4.9 % share fall (a figure).",
@@ -274,6 +288,8 @@ def origins_attach(events: list[Any], viewer: Any) -> None:
     (``_origin_visible``): one query per kind of origin, for a whole page."""
     from incidents.visibility import ORDER, clearance_for
 
+    # The origins themselves, with what their dates' sources need (``date``).
+    timeline_origins_attach(events, viewer)
     derived = [e for e in events if e.origin_type_id]
     if clearance_for(viewer) == ORDER[-1]:
         for event in derived:

@@ -19,8 +19,13 @@ from incidents.models import ClaimStatus, FactAlert
 from incidents.provenance.conflicts import Conflict as ConflictRecord
 from incidents.provenance.conflicts import ConflictKind
 from incidents.provenance.derived import DerivedCheck
-from incidents.provenance.display import describe_value
-from incidents.provenance.fields import FIELDS
+from incidents.provenance.display import (
+    conflict_explanation,
+    field_kind,
+    field_label,
+    side_text,
+    value_text,
+)
 from incidents.provenance.registry import claim_subject_names
 from incidents.provenance.selectors import subject_key
 from kb.api.serializers.base import (
@@ -109,36 +114,33 @@ class ConflictSerializer(serializers.Serializer):
     subject_label = serializers.SerializerMethodField()
     field = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
-    explanation = serializers.CharField()
+    explanation = serializers.SerializerMethodField()
     sides = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_explanation(self, conflict: ConflictRecord) -> str:
+        return conflict_explanation(conflict)
 
     def get_subject_label(self, conflict: ConflictRecord) -> str:
         return str(conflict.subject)
 
     @extend_schema_field(ConflictSideSerializer(many=True))
     def get_sides(self, conflict: ConflictRecord) -> list[dict[str, Any]]:
-        kind = _field_kind(conflict.subject._meta.model_name, conflict.field)
         sides = []
         for side in conflict.sides:
-            display = side.description if side.role == "figures" else describe_value(
-                kind, side.value, side.detail, side.detail)
             sides.append({
                 "role": side.role, "value": side.value, "detail": side.detail,
-                "display": display, "weight": side.weight,
+                "display": side_text(conflict, side), "weight": side.weight,
                 "description": side.description,
                 "sources": ClaimSourceSerializer(side.sources, many=True).data,
             })
         return sides
 
 
-def _field_kind(model_name: str | None, field: str) -> str:
-    spec = FIELDS.get(model_name or "", {}).get(field)
-    return spec.kind if spec else "text"
-
-
-def _field_label(model_name: str | None, field: str) -> str:
-    spec = FIELDS.get(model_name or "", {}).get(field)
-    return (spec.label or field) if spec else field
+# Which formatter a field needs is ``incidents.provenance.display``'s; how the value then
+# reads is ``incidents.formatting``'s (the same text as the pages and the admin).
+_field_kind = field_kind
+_field_label = field_label
 
 
 class RangeSerializer(serializers.Serializer):
@@ -194,8 +196,8 @@ class DerivedCheckSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_display(self, check: DerivedCheck) -> str:
-        return describe_value(_field_kind("campaign", check.field), check.claim.value,
-                              check.claim.qualifier)
+        return value_text(_field_kind("campaign", check.field), check.claim.value,
+                          check.claim.qualifier)
 
     @extend_schema_field(RangeSerializer)
     def get_stated(self, check: DerivedCheck) -> dict[str, float | None]:
@@ -280,8 +282,7 @@ class AlertSerializer(WithheldCollector, serializers.ModelSerializer):
 
     def _value(self, alert: FactAlert, value: Any, detail: str) -> dict[str, Any]:
         kind = _field_kind(alert.citation.subject_type.model, alert.citation.field)
-        return {"value": value, "detail": detail,
-                "display": describe_value(kind, value, detail, detail)}
+        return {"value": value, "detail": detail, "display": value_text(kind, value, detail)}
 
     @extend_schema_field(AlertValueSerializer(allow_null=True))
     def get_cited(self, alert: FactAlert) -> dict[str, Any] | None:

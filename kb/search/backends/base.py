@@ -8,6 +8,7 @@ rows and writing their documents, so the last writer always wrote the freshest r
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,6 +24,54 @@ IndexState = Literal["ok", "missing", "corrupt", "outdated"]
 # escapes the text and turns them into <mark> elements.
 MARK_START = "\x02"
 MARK_END = "\x03"
+
+# How long a snippet is when nothing in the text matched (the start of the body).
+SNIPPET_CHARS = 240
+
+
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+_BLANKS = re.compile(r"[^\S\n]+")
+
+
+def _tidy(text: str) -> str:
+    """Runs of blanks as one space, of line breaks as one (they separate a body's parts)."""
+    return _LINE_BREAKS.sub("\n", _BLANKS.sub(" ", text)).strip()
+
+
+def leading_words(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut between words (with "…"
+    when cut): a snippet never ends inside a word ("28.8" is one word)."""
+    text = _tidy(text)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not text[limit].isspace():
+        gap = max(cut.rfind(" "), cut.rfind("\n"))
+        if gap > 0:
+            cut = cut[:gap]
+    return cut.rstrip(" \n,;:–—-(") + " …"
+
+
+def framed(snippet: str, text: str) -> str:
+    """A highlighted ``snippet`` of ``text`` (whole words, matches between the markers),
+    with "…" where it starts or ends inside ``text``: a snippet reads as an excerpt."""
+    plain = " ".join(snippet.replace(MARK_START, "").replace(MARK_END, "").split())
+    whole = " ".join(text.split())
+    out = _tidy(snippet)
+    if not plain or not whole:
+        return out
+    first, _, _ = plain.partition(" … ")
+    _, _, last = plain.rpartition(" … ")
+    # Only words count: a snippet that leaves out an opening quotation mark is whole.
+    if not _EDGE.sub("", whole).startswith(_EDGE.sub("", first)):
+        out = "… " + out
+    if not _EDGE_END.sub("", whole).endswith(_EDGE_END.sub("", last or first)):
+        out = out + " …"
+    return out
+
+
+_EDGE = re.compile(r"^\W+")
+_EDGE_END = re.compile(r"\W+$")
 
 
 class SearchError(Exception):
@@ -72,6 +121,10 @@ class SearchRequest:
     page_size: int = 20
     facets: bool = True
     facet_limit: int = 25
+    # One hit per group (a subject and the claims about it; ``SearchHit.group``): the
+    # count, the order and the pages are of groups. Facets still count documents.
+    collapse: bool = False
+    groups: tuple[str, ...] = ()  # only documents of these groups, when given
 
     @property
     def offset(self) -> int:
@@ -90,6 +143,7 @@ class SearchHit:
     score: float
     date: dt.date | None
     marking: str
+    group: str = ""  # the key of the document this hit is listed under (its own, mostly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +207,7 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Matching visible documents; ``IndexUnavailableError`` if the index is unusable."""
+
+    def fetch(self, keys: Iterable[str], markings: tuple[str, ...]) -> list[SearchHit]:
+        """The documents ``keys`` that ``markings`` allow, as hits (no match, no score):
+        the subjects a page lists claims under."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -27,7 +27,8 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import DatabaseError, OperationalError, connections, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value, Window
+from django.db.models.functions import RowNumber
 
 from kb.search.backends.base import (
     MARK_END,
@@ -42,6 +43,8 @@ from kb.search.backends.base import (
     SearchRequest,
     SearchResults,
     dedupe,
+    framed,
+    leading_words,
 )
 from kb.search.documents import DOCUMENT_VERSION, SearchDocument, result_url, words_of
 from kb.search.models import SearchEntry, SearchIndexState, SearchWord
@@ -70,7 +73,7 @@ VECTOR = (
     + SearchVector("actor_text", weight="B", config=CONFIG)
     + SearchVector("body", weight="C", config=CONFIG)
 )
-ENTRY_FIELDS = ["source", "doc_type", "object_id", "slug", "url", "title", "body",
+ENTRY_FIELDS = ["group_key", "source", "doc_type", "object_id", "slug", "url", "title", "body",
                 "actor_text", "actor_names", "region", "lens", "year", "date", "marking",
                 "boost", "content_hash", "search_vector"]
 DDL = [
@@ -88,11 +91,23 @@ DDL = [
 
 def _entry(doc: SearchDocument) -> SearchEntry:
     return SearchEntry(
-        key=doc.key, source=doc.source, doc_type=doc.type, object_id=doc.object_id,
+        key=doc.key, group_key=doc.group_key, source=doc.source, doc_type=doc.type,
+        object_id=doc.object_id,
         slug=doc.slug, url=doc.url, title=doc.title, body=doc.body,
         actor_text=doc.actor_text, actor_names=list(doc.actors), region=doc.region,
         lens=doc.lens, year=doc.year, date=doc.date, marking=doc.marking, boost=doc.boost,
         content_hash=doc.content_hash, search_vector=None,
+    )
+
+
+def _hit(row: Mapping[str, Any], highlight: str | None) -> SearchHit:
+    return SearchHit(
+        key=row["key"], type=row["doc_type"], object_id=row["object_id"], slug=row["slug"],
+        title=row["title"],
+        url=result_url(row["doc_type"], row["slug"], row["url"], row["object_id"]),
+        highlight=framed(highlight, row["body"]) if highlight else leading_words(row["body"]),
+        score=float(row["rank"] or 0.0), date=row["date"], marking=row["marking"],
+        group=row["group_key"] or row["key"],
     )
 
 
@@ -398,6 +413,8 @@ class PostgresBackend:
             for name in exact["actor"]:
                 any_actor |= Q(actor_names__contains=[name])
             queryset = queryset.filter(any_actor)
+        if request.groups:
+            queryset = queryset.filter(group_key__in=request.groups)
         compiler = _Compiler(self, request)
         try:
             queryset, text = compiler.compile(queryset)
@@ -406,36 +423,47 @@ class PostgresBackend:
 
         count, facets = self._count_and_facets(queryset, request)
         if request.sort == "date" or text is None:
-            ordered = queryset.annotate(rank=Value(0.0)).order_by(
-                F("date").desc(nulls_last=True), "key")
+            ranked = queryset.annotate(rank=Value(0.0))
+            order = [F("date").desc(nulls_last=True), F("key").asc()]
         else:
-            ordered = queryset.annotate(
+            ranked = queryset.annotate(
                 rank=SearchRank(F("search_vector"), text, weights=WEIGHTS, normalization=1)
-                * F("boost")
-            ).order_by("-rank", "key")
+                * F("boost"))
+            order = [F("rank").desc(), F("key").asc()]
+        if request.collapse:
+            # The best of each group (a subject and its claims), then those in order.
+            ranked = ranked.annotate(in_group=Window(
+                RowNumber(), partition_by=[F("group_key")], order_by=order,
+            )).filter(in_group=1)
+        ordered = ranked.order_by(*order)
         rows = list(ordered.values(
-            "id", "key", "doc_type", "object_id", "slug", "title", "url", "date", "marking",
-            "rank", "body",
+            "id", "key", "group_key", "doc_type", "object_id", "slug", "title", "url", "date",
+            "marking", "rank", "body",
         )[request.offset:request.offset + request.page_size])
         highlights = self._highlights([r["id"] for r in rows], text)
-        hits = [
-            SearchHit(
-                key=r["key"], type=r["doc_type"], object_id=r["object_id"], slug=r["slug"],
-                title=r["title"], url=result_url(r["doc_type"], r["slug"], r["url"]),
-                highlight=highlights.get(r["id"]) or r["body"][:240],
-                score=float(r["rank"] or 0.0), date=r["date"], marking=r["marking"],
-            )
-            for r in rows
-        ]
+        hits = [_hit(r, highlights.get(r["id"])) for r in rows]
         return SearchResults(count=count, hits=hits, facets=facets,
                              corrections=compiler.corrections)
 
+    def fetch(self, keys: Iterable[str], markings: tuple[str, ...]) -> list[SearchHit]:
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        rows = SearchEntry.objects.using(self.using).filter(
+            key__in=keys, marking__in=markings).annotate(rank=Value(0.0)).values(
+            "id", "key", "group_key", "doc_type", "object_id", "slug", "title", "url", "date",
+            "marking", "rank", "body")
+        return [_hit(r, None) for r in rows]
+
     def _count_and_facets(self, queryset: QuerySet, request: SearchRequest
                           ) -> tuple[int, dict[str, list[FacetValue]]]:
-        """The exact count and every facet in one statement over the matching rows."""
-        matched = queryset.values("id", "doc_type", "year", "region", "lens", "actor_names")
+        """The exact count (of groups, when collapsing) and every facet (of documents) in
+        one statement over the matching rows."""
+        matched = queryset.values("id", "group_key", "doc_type", "year", "region", "lens",
+                                  "actor_names")
         sql, params = matched.query.sql_with_params()
-        parts = ["SELECT 'count', NULL, count(*) FROM m"]
+        counted = "count(DISTINCT group_key)" if request.collapse else "count(*)"
+        parts = [f"SELECT 'count', NULL, {counted} FROM m"]  # noqa: S608 — a constant
         if request.facets:
             parts += [
                 "SELECT 'type', doc_type, count(*) FROM m GROUP BY doc_type",
@@ -465,19 +493,12 @@ class PostgresBackend:
         return count, facets
 
     def _highlights(self, ids: list[int], text: SearchQuery | None) -> dict[int, str]:
+        """Snippets of the bodies that match (the title is shown anyway)."""
         if not ids or text is None:
             return {}
         rows = SearchEntry.objects.using(self.using).filter(id__in=ids).annotate(
             in_body=SearchHeadline("body", text, config=CONFIG, start_sel=MARK_START,
                                    stop_sel=MARK_END, max_fragments=2, max_words=30,
                                    min_words=12, fragment_delimiter=" … "),
-            in_title=SearchHeadline("title", text, config=CONFIG, start_sel=MARK_START,
-                                    stop_sel=MARK_END, highlight_all=True),
-        ).values_list("id", "in_body", "in_title")
-        out = {}
-        for pk, in_body, in_title in rows:
-            if MARK_START in (in_body or ""):
-                out[pk] = in_body
-            elif MARK_START in (in_title or ""):
-                out[pk] = in_title
-        return out
+        ).values_list("id", "in_body")
+        return {pk: in_body for pk, in_body in rows if MARK_START in (in_body or "")}

@@ -34,7 +34,7 @@ from whoosh.analysis.filters import LowercaseFilter
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.index import LockError
 from whoosh.query import And, Every, Not, NullQuery, Or, Phrase, Query, Term
-from whoosh.searching import Searcher
+from whoosh.searching import Hit, Searcher
 
 from kb.search.backends.base import (
     MARK_END,
@@ -48,6 +48,8 @@ from kb.search.backends.base import (
     SearchRequest,
     SearchResults,
     dedupe,
+    framed,
+    leading_words,
 )
 from kb.search.documents import DOCUMENT_VERSION, FACETS, SearchDocument, result_url
 from kb.search.query import (
@@ -80,6 +82,7 @@ def build_schema() -> fields.Schema:
     plain = RegexTokenizer() | LowercaseFilter()
     return fields.Schema(
         key=fields.ID(stored=True, unique=True, sortable=True),
+        group=fields.ID(stored=True, sortable=True),
         type=fields.ID(stored=True, sortable=True),
         object_id=fields.STORED,
         slug=fields.STORED,
@@ -104,7 +107,8 @@ def build_schema() -> fields.Schema:
 
 def _fields_of(doc: SearchDocument) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "key": doc.key, "type": doc.type, "object_id": doc.object_id, "slug": doc.slug,
+        "key": doc.key, "group": doc.group_key, "type": doc.type,
+        "object_id": doc.object_id, "slug": doc.slug,
         "url": doc.url, "hash": doc.content_hash, "title": doc.title, "body": doc.body,
         "actors": doc.actor_text, "words": doc.all_text, "marking": doc.marking,
         "actor_list": ACTOR_SEPARATOR.join(doc.actors).encode(),
@@ -533,6 +537,8 @@ class WhooshBackend:
             Or([Term(EXACT_FIELDS[name], v) for v in values])
             for name, values in request.filters.items() if values and name in EXACT_FIELDS
         ]
+        if request.groups:
+            exact.append(Or([Term("group", g) for g in request.groups]))
         restrict = visible
         if exact:
             restrict = visible & set(searcher.docs_for_query(And(exact)))
@@ -552,37 +558,77 @@ class WhooshBackend:
             groupedby = {name: sorting.FieldFacet(FACET_FIELDS[name], maptype=sorting.Count)
                          for name in FACETS if name in FACET_FIELDS}
             groupedby["actor"] = _ListFacet("actor_list")
+        sortedby = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True),
+                                       sorting.FieldFacet("key")]) if by_date else None
         results = searcher.search(
-            q, filter=restrict, limit=request.offset + request.page_size,
-            sortedby=sorting.MultiFacet([sorting.FieldFacet("date", reverse=True),
-                                         sorting.FieldFacet("key")]) if by_date else None,
-            groupedby=groupedby or None, terms=has_text, optimize=not groupedby,
+            q, filter=restrict,
+            # Collapsing reads every match (Whoosh's own collapsing is skipped by filters).
+            limit=None if request.collapse else request.offset + request.page_size,
+            sortedby=sortedby, groupedby=groupedby or None, terms=has_text,
+            optimize=not groupedby and not request.collapse,
         )
         results.fragmenter = ContextFragmenter(maxchars=240, surround=60)
         results.formatter = _SentinelFormatter()
-        page = results[request.offset:request.offset + request.page_size]
+        if request.collapse:
+            count, page = _collapsed(searcher, results, request)
+        else:
+            count, page = len(results), list(
+                results[request.offset:request.offset + request.page_size])
         hits = [self._hit(hit, has_text and not by_date) for hit in page]
         facets = {name: _facet_values(results.groups(name), request.facet_limit)
                   for name in FACETS if name in groupedby}
-        return SearchResults(count=len(results), hits=hits, facets=facets,
+        return SearchResults(count=count, hits=hits, facets=facets,
                              corrections=compiler.corrections)
+
+    def fetch(self, keys: Iterable[str], markings: tuple[str, ...]) -> list[SearchHit]:
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        searcher = self._searcher(self._usable())
+        visible = self._visible(searcher, tuple(sorted(markings)))
+        if not visible:
+            return []
+        results = searcher.search(Or([Term("key", k) for k in keys]), filter=visible,
+                                  limit=len(keys), scored=False)
+        return [self._hit(hit, False) for hit in results]
 
     @staticmethod
     def _hit(hit: Any, scored: bool) -> SearchHit:
         stored = hit.fields()
+        body = stored.get("body") or ""
         highlight = ""
         if hit.results.has_matched_terms():
-            highlight = hit.highlights("body", top=2) or hit.highlights("title", top=1)
-        if not highlight:
-            highlight = (stored.get("body") or "")[:240]
+            # The title is shown anyway: a snippet is from the body.
+            highlight = hit.highlights("body", top=2)
+        highlight = framed(highlight, body) if highlight else leading_words(body)
         date = stored.get("date")
         return SearchHit(
             key=stored["key"], type=stored["type"], object_id=stored["object_id"],
             slug=stored.get("slug", ""), title=stored["title"],
-            url=result_url(stored["type"], stored.get("slug", ""), stored.get("url", "")),
+            url=result_url(stored["type"], stored.get("slug", ""), stored.get("url", ""),
+                           stored["object_id"]),
             highlight=highlight, score=float(hit.score or 0.0) if scored else 0.0,
             date=date.date() if date else None, marking=stored["marking"],
+            group=stored.get("group") or stored["key"],
         )
+
+
+def _collapsed(searcher: Searcher, results: Any, request: SearchRequest
+               ) -> tuple[int, list[Hit]]:
+    """The number of groups among ``results`` (every match, in order) and the page of
+    them: each group's first (best) document."""
+    column = searcher.reader().column_reader("group")
+    seen: set[Any] = set()
+    kept: list[tuple[float, int]] = []
+    for score, docnum in results.top_n:
+        group = column[docnum]
+        if group in seen:
+            continue
+        seen.add(group)
+        kept.append((score, docnum))
+    page = kept[request.offset:request.offset + request.page_size]
+    return len(kept), [Hit(results, docnum, request.offset + i, score)
+                       for i, (score, docnum) in enumerate(page)]
 
 
 def _facet_values(groups: dict[Any, int], limit: int) -> list[FacetValue]:

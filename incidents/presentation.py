@@ -93,6 +93,7 @@ class Footnote:
     source: SourceRef
     url: str = ""  # the source's address, if it is one a page may link to
     quotes: list[str] = field(default_factory=list)
+    page: str = ""  # the source's own page on this site
 
 
 class FootnoteRegister:
@@ -107,7 +108,8 @@ class FootnoteRegister:
         for ref in figure.sources:
             note = self._by_key.get(ref.source_key)
             if note is None:
-                note = Footnote(len(self._by_key) + 1, ref, url=safe_url(ref.url))
+                note = Footnote(len(self._by_key) + 1, ref, url=safe_url(ref.url),
+                                page=url_or_blank("source-detail", ref.source_key))
                 self._by_key[ref.source_key] = note
             if ref.quote and ref.quote not in note.quotes:
                 note.quotes.append(ref.quote)
@@ -186,8 +188,8 @@ def incident_header(incident: Any, notes: FootnoteRegister, viewer: Any) -> dict
         "disclosed": format_date(disclosed.value, disclosed.qualifier or "day")
         if disclosed.known else "",
         "disclosed_notes": notes.cite(disclosed),
-        "target_system": named(viewer, incident.target_system),
-        "target_provider": named(viewer, incident.target_provider),
+        "target_system": linked(viewer, incident.target_system, "actor-detail"),
+        "target_provider": linked(viewer, incident.target_provider, "actor-detail"),
     }
 
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from wagtail.models import RevisionMixin
 
+from incidents.formatting import describe_value
 from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
 from incidents.models.validation import (
     SOURCE_TEXT_MAX,
@@ -17,7 +18,7 @@ from incidents.models.validation import (
     claim_value_check,
     json_problem,
 )
-from incidents.provenance.fields import field_spec
+from incidents.provenance.fields import FIELDS, field_spec
 from incidents.visibility import ClaimQuerySet, rank
 
 
@@ -155,7 +156,12 @@ class Claim(MarkedModel):
         # "of") is left out, since those records may be hidden from the reader.
         if names_records(self.value):
             return f"{self.field} claim ({self.source})"
-        return f"{self.field} = {self.value!r} ({self.source})"
+        model = ContentType.objects.get_for_id(self.content_type_id).model \
+            if self.content_type_id else ""
+        spec = FIELDS.get(model or "", {}).get(self.field)
+        value = describe_value(spec.kind if spec else "text", self.value, self.qualifier,
+                               self.precision)
+        return f"{self.field} = {value} ({self.source})"
 
     def clean(self) -> None:
         """The field must be a claim field of the subject's model, the value fit its kind

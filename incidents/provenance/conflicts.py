@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from incidents.figures import SourceRef
+from incidents.formatting import describe_value
 from incidents.provenance.consensus import Side, sides_by_key
 from incidents.provenance.derived import DerivedCheck, Verdict, is_derived_field
 
@@ -88,14 +89,10 @@ def _statement_side(kind: str, side: Side) -> ConflictSide:
 
 
 def _describe(kind: str, side: Side) -> str:
-    value = side.value
-    if kind == "set":
-        value = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) \
-            else str(value)
-    detail = side.precision if kind == "date" else side.qualifier
+    value = describe_value(kind, side.value, side.qualifier or "exact", side.precision or "")
     count = len(side.claims)
     noun = "source" if count == 1 else "sources"
-    return f"{value} ({detail or 'exact'}; {count} {noun}, weight {side.weight})"
+    return f"{value} ({count} {noun}, weight {side.weight})"
 
 
 def disagreement(*, subject: Any, subject_key: str, field: str, label: str, kind: str,

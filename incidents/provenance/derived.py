@@ -23,6 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from incidents.formatting import format_date
 from incidents.provenance.consensus import Interval, count_interval, date_span
 
 AVERAGE_MONTH_DAYS = Decimal("30.436875")  # 365.2425 / 12, the Gregorian average
@@ -145,7 +146,7 @@ def _day_counts(start: Input, end: Input) -> tuple[list[Reading], Decimal, Decim
     readings: list[Reading] = []
     if start_first == start_last and end_first == end_last:
         difference = (end_first - start_first).days
-        span = f"{start_first.isoformat()} → {end_first.isoformat()}"
+        span = f"{format_date(start_first)} → {format_date(end_first)}"
         readings = [
             Reading("inclusive day count", Decimal(difference + 1),
                     f"{span}, both days counted = {difference + 1} days"),

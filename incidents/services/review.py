@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from incidents.models import Claim, ClaimStatus
 from incidents.services.claims import facts_refresh
+from incidents.signals import claims_reviewed
 
 DECISIONS = (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED)
 
@@ -69,6 +70,8 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
     updated = Claim.objects.filter(pk__in=ids, status=expected_status).update(**update)
     if updated != len(ids):  # cannot happen under the row locks; never half-apply
         raise RuntimeError("claims changed during review; nothing was applied")
+    if ids:
+        claims_reviewed.send(sender=Claim, ids=ids)
     subjects = _subjects({(ct, obj) for _, ct, obj in rows})
     changed: dict[str, list[str]] = {}
     for subject in subjects:

@@ -129,6 +129,13 @@ def _page_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
     schedule(PAGE_SOURCE, ids)
 
 
+def _claims_reviewed(sender: Any, ids: Iterable[int], **kwargs: Any) -> None:
+    """A review changed these claims' status with one UPDATE (no ``post_save``)."""
+    source = source_for(sender)
+    if source is not None:
+        schedule(source, ids)
+
+
 def connect() -> None:
     """Connect the receivers, each for a named sender (a receiver for all senders would
     stop Django's fast deletes of every other model). Called once from
@@ -136,6 +143,10 @@ def connect() -> None:
     from wagtail.models import get_page_models
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
+    from incidents.models import Claim
+    from incidents.signals import claims_reviewed
+
+    claims_reviewed.connect(_claims_reviewed, sender=Claim, dispatch_uid="kb.search:claims")
     pages = page_models()
     documents = [spec.model for spec in SOURCES.values()] + pages
     for model in [*documents, *embedded_models()]:

@@ -269,3 +269,32 @@ def test_anonymous_reader_is_sent_to_log_in(browser, reference_site):
         assert page.locator("#id_username").is_visible()
     finally:
         context.close()
+
+
+def _fulfil_with(status: int, body: bytes):
+    def handler(route, request) -> None:
+        route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
+    return handler
+
+
+def test_error_pages_fit_a_phone_and_pass_axe(site_page, reference_site, rf):
+    """The 403 and 500 pages as their handlers render them (no URL of the site raises
+    them on purpose), served at an address of the live site so that its CSS applies."""
+    from django.contrib.auth import get_user_model
+
+    from incidents.site import errors
+
+    request = rf.get("/")
+    request.user = get_user_model().objects.get(username=reference_site.username)
+    bodies = {
+        "forbidden": (403, errors.permission_denied(request).content),
+        "server-error": (500, errors.server_error(rf.get("/")).content),
+    }
+    page = site_page
+    for name, (status, body) in bodies.items():
+        url = reference_site.at(f"/__{name}__/")
+        page.route(url, _fulfil_with(status, body))
+        response = page.goto(url)
+        assert response is not None and response.status == status
+        assert page.locator("h1").count() == 1
+        assert_page_ok(page, name)

@@ -126,7 +126,10 @@ def test_wagtail_welcome_page_is_not_served(client, admin_client):
 def _add_page_under_root(title: str, slug: str = "home"):
     from wagtail.models import Page, Site
 
-    root = Page.get_first_root_node()
+    # The tree root comes from Wagtail's migrations; a transactional test run earlier
+    # flushes it away.
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root",
+                                                                      slug="root"))
     page = root.add_child(instance=Page(title=title, slug=slug))
     Site.objects.create(hostname="localhost", root_page=page, is_default_site=True)
     return page

@@ -30,9 +30,22 @@ from incidents.provenance.fields import field_spec
 from incidents.visibility import strictest
 
 
+def record_level(subject: models.Model) -> models.Model:
+    """``subject`` with no reader's claims or children left on it by a page, an API call
+    or an earlier figure (``accepted_claims``, ``visible_children``): a fresh copy if
+    any are, so its figures are the record-level ones as the database holds them now."""
+    if any(hasattr(subject, attr) for attr in ("accepted_claims", "visible_children")):
+        return type(subject)._default_manager.get(pk=subject.pk)
+    return subject
+
+
 def shown_figure(*, subject: models.Model, field: str) -> tuple[Any, str]:
     """The value and detail (qualifier or precision) ``field`` of ``subject`` shows now,
     as JSON: what a document citing it would print. Clusters roll their children up."""
+    return _shown(record_level(subject), field)
+
+
+def _shown(subject: models.Model, field: str) -> tuple[Any, str]:
     if subject._meta.model_name == "campaign" and field in {"exchanges", "accounts"}:
         shown = campaign_figures(subject)[field]
     else:
@@ -126,8 +139,9 @@ def figures_drift_check(*, subject: models.Model) -> list[Any]:
     ))
     created: list[FactAlert] = []
     now = timezone.now()
+    subject = record_level(subject)
     for citation in citations:
-        value, detail = shown_figure(subject=subject, field=citation.field)
+        value, detail = _shown(subject, citation.field)
         open_alerts = FactAlert.objects.filter(citation=citation, status=AlertStatus.OPEN)
         if value == citation.value and detail == citation.detail:
             open_alerts.update(status=AlertStatus.RESOLVED, updated_at=now)

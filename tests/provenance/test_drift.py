@@ -218,3 +218,21 @@ def test_alerts_follow_tlp_markings(draft, alibaba, analyst, admin_user):
 
     assert alert_list(viewer=admin_user).count() == 1
     assert alert_list(viewer=analyst).count() == 0
+
+
+def test_a_figure_read_before_the_change_does_not_hide_the_drift(draft, alibaba, add_claim,
+                                                                  make_source, admin_user):
+    """A page or API call leaves the claims it read on the instance (``accepted_claims``);
+    the drift check reads the record's figures as the database holds them now."""
+    from incidents.figures import figure
+
+    citation_add(document=draft, subject=alibaba, field="exchanges")
+    send(draft)
+    assert figure(alibaba, "exchanges").value == 28_800_000  # caches the claims read
+    add_claim(alibaba, "exchanges", 28_812_345, source=make_source("unrounded", "A"),
+              credibility=1, refresh=False)
+
+    figures_drift_check(subject=alibaba)
+
+    alert = FactAlert.objects.get()
+    assert (alert.cited_value, alert.current_value) == (28_800_000, 28_812_345)

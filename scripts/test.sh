@@ -28,10 +28,26 @@ command -v chromium >/dev/null 2>&1 || missing+=("chromium (browser tests)")
 
 status=0
 if pg_ok; then
+  # The two runs share nothing (own database, own temporary directories, own search
+  # indexes), so they run side by side: one core each.
+  logs=$(mktemp -d)
+  echo "=== Suite on SQLite (slow families deselected: they run once, on PostgreSQL) and on"
+  echo "=== PostgreSQL ($PG_URL, slow families included), side by side; logs follow ==="
+  $PYTEST -q -rs -m "not slow_family" -p no:cacheprovider --basetemp="$logs/sqlite-tmp" \
+    >"$logs/sqlite.log" 2>&1 &
+  sqlite_pid=$!
+  KB_DATABASE_URL=$PG_URL $PYTEST -q -rs -p no:cacheprovider --basetemp="$logs/pg-tmp" \
+    >"$logs/postgres.log" 2>&1
+  pg_status=$?
+  wait $sqlite_pid
+  sqlite_status=$?
   echo "=== Suite on SQLite (slow families deselected: they run once, on PostgreSQL) ==="
-  $PYTEST -q -rs -m "not slow_family" || status=1
+  cat "$logs/sqlite.log"
   echo "=== Suite on PostgreSQL ($PG_URL), slow families included ==="
-  KB_DATABASE_URL=$PG_URL $PYTEST -q -rs -p no:cacheprovider || status=1
+  cat "$logs/postgres.log"
+  [ $sqlite_status -eq 0 ] || status=1
+  [ $pg_status -eq 0 ] || status=1
+  rm -rf "$logs"
 else
   missing+=("PostgreSQL at $PG_URL (second run of the suite; slow families ran on SQLite)")
   echo "=== Suite on SQLite (no PostgreSQL here: slow families run on SQLite) ==="

@@ -36,6 +36,33 @@ def _isolated_data_dir(settings, tmp_path):
     return settings.KB_DATA_DIR
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+               "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _wagtail_base_rows(request: pytest.FixtureRequest) -> None:
+    """The rows migrations create and a flush deletes: Wagtail's default locale and its
+    root page. A transactional test (browser, Celery worker) ends with a flush, so the
+    tests after it on the same database would otherwise meet a database no migration
+    leaves (the admin's page permissions need the root page)."""
+    if not (request.node.get_closest_marker("django_db")
+            or DB_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("db")  # the test's own database access (transactional or not)
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    if not Locale.objects.exists():
+        Locale.objects.create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(instance=Page(title="Root", slug="root",
+                                    content_type=ContentType.objects.get_for_model(Page)))
+
+
 @pytest.fixture
 def reference_data(db, django_capture_on_commit_callbacks):
     """The bundled reference data, loaded as ``make run`` loads it."""

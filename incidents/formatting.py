@@ -102,28 +102,26 @@ def as_date(value: Any) -> dt.date | None:
     return None
 
 
-def format_date(value: Any, precision: str = "day") -> str:
-    """"5 June 2026", "June 2026" (month precision), "2026" (year); "unknown" if none."""
+def _date_text(value: Any, precision: str, month: str) -> str:
+    """A date at its precision, its month written with the strftime code ``month``."""
     day = as_date(value)
     if day is None:
         return "unknown"
     if precision == "year":
         return str(day.year)
     if precision == "month":
-        return f"{day:%B} {day.year}"
-    return f"{day.day} {day:%B} {day.year}"
+        return f"{day:{month}} {day.year}"
+    return f"{day.day} {day:{month}} {day.year}"
+
+
+def format_date(value: Any, precision: str = "day") -> str:
+    """"5 June 2026", "June 2026" (month precision), "2026" (year); "unknown" if none."""
+    return _date_text(value, precision, "%B")
 
 
 def format_short_date(value: Any, precision: str = "day") -> str:
     """A compact date for timelines and tables: "25 Jun 2026", "Jun 2026", "2026"."""
-    day = as_date(value)
-    if day is None:
-        return "unknown"
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return f"{day:%b} {day.year}"
-    return f"{day.day} {day:%b} {day.year}"
+    return _date_text(value, precision, "%b")
 
 
 def format_month(value: Any) -> str:

@@ -370,7 +370,8 @@ def subject_url(record: Any) -> str:
         return url_or_blank("letter-detail", record.slug)
     if model_name == "event":
         return url_or_blank("event-detail", record.pk)
-    return ""
+    get_url = getattr(record, "get_url", None)  # a page (a briefing citing figures)
+    return str(get_url() or "") if callable(get_url) else ""
 
 
 def _field_spec(record: Any, field_name: str) -> Any:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "incidents",
     "kb.api",
     "kb.search",
+    "kb.briefings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -232,6 +233,9 @@ LOGGING = {
         "django.tasks": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each layout step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 

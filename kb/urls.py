@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from incidents.wagtail_admin.access import VisibleLogEntriesView
+from kb.briefings.views import briefing_pdf
 
 urlpatterns = [
     # Wagtail's site history, without entries of records the user may not see: mounted
@@ -23,8 +24,11 @@ urlpatterns = [
     path("api/v1/", include("kb.api.urls")),
     path("search/", include("kb.search.urls")),
     path("", include("incidents.urls")),
-    # Wagtail pages (briefings) come last: they catch every other path.
-    path("pages/", include(wagtail_urls)),
+    # A briefing's PDF, at <briefing url>briefing.pdf (Wagtail's own routes end in "/").
+    re_path(r"^(?P<path>(?:[\w\-]+/)+)briefing\.pdf$", briefing_pdf, name="briefing-pdf"),
+    # Wagtail pages (the briefing index at /briefings/ and its briefings) come last:
+    # they catch every other path.
+    path("", include(wagtail_urls)),
 ]
 
 # The site's own error pages, in its layout (incidents/site/errors.py).

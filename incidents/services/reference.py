@@ -31,6 +31,7 @@ from incidents.models import (
 from incidents.provenance.registry import claim_subject_model, claim_subject_names
 from incidents.services.claims import claim_upsert, facts_refresh
 from incidents.services.timeline import derived_events_refresh
+from incidents.signals import reference_data_loaded
 
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "reference" / "reference.yaml"
 
@@ -306,7 +307,12 @@ def reference_data_load(*, path: Path | None = None,
     if not isinstance(data, dict):
         raise ReferenceDataError(f"{source}: expected a mapping of sections at the top")
     with transaction.atomic():
-        return _Loader(progress).load(data)
+        stats = _Loader(progress).load(data)
+        for _receiver, added in reference_data_loaded.send(sender=Incident,
+                                                           bundled=path is None):
+            if isinstance(added, Counter):
+                stats.update(added)
+        return stats
 
 
 def table_row_counts() -> dict[str, int]:

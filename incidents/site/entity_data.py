@@ -480,10 +480,12 @@ def _per(value: float | None, *figures: Figure) -> str:
     return qualified(format_number(rounded), "exact" if exact else "about")
 
 
-def comparison_view(campaigns: list[Campaign], viewer: Any) -> dict[str, Any]:
-    """Rows, bar charts, shared vocabularies and overlaps of prefetched ``campaigns``."""
+def comparison_view(campaigns: list[Campaign], viewer: Any,
+                    notes: FootnoteRegister | None = None) -> dict[str, Any]:
+    """Rows, bar charts, shared vocabularies and overlaps of prefetched ``campaigns``;
+    sources numbered in ``notes`` (a page's shared register) or a register of its own."""
     result = crossref.compare(campaigns, viewer=viewer)
-    notes = FootnoteRegister()
+    notes = notes if notes is not None else FootnoteRegister()
     rows = []
     for prof in result.campaigns:
         c = prof.campaign

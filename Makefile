@@ -51,7 +51,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 # --- make run ------------------------------------------------------------------------------
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed system-deps
 	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v0
 	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v0
 	@$(RUN_ENV) $(PY) manage.py load_reference_data
@@ -63,13 +63,24 @@ run: setup
 	@$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # --- make test -----------------------------------------------------------------------------
-# Debian packages the browser tests drive; installed when missing (needs root, as CI is).
+# Debian packages the site and the tests need, installed when missing (needs root and
+# apt-get, as CI has): WeasyPrint's libraries and a font for briefing PDFs (WeasyPrint's
+# list for Debian, wheels in a virtualenv), chromium for the browser tests. dpkg-query
+# decides what is missing, so nothing present is reinstalled.
+SYSTEM_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; for pkg in $(SYSTEM_DEBS); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Debian's chromium for the browser tests ..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "WARNING: chromium is not installed and cannot be installed here: browser tests will be skipped." >&2; fi; \
+	    echo "Installing Debian packages:$$missing ..."; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	      || echo "WARNING: could not install$$missing: briefing PDFs (WeasyPrint) or browser tests may fail." >&2; \
+	  else \
+	    echo "WARNING: missing Debian packages:$$missing (install them as root: apt-get install$$missing)." >&2; \
+	    echo "WARNING: without them briefing PDFs (WeasyPrint) fail and browser tests are skipped." >&2; \
+	  fi; \
 	fi
 
 # Start PostgreSQL and Redis when they are installed but stopped.

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from incidents.wagtail_admin.access import VisibleLogEntriesView
 from kb.briefings.views import briefing_pdf
+from kb.briefings.wagtail_hooks import VisiblePageTypesUsageReportView
 
 urlpatterns = [
     # Wagtail's site history, without entries of records the user may not see: mounted
@@ -16,6 +17,13 @@ urlpatterns = [
     path("admin/reports/site-history/results/",
          require_admin_access(VisibleLogEntriesView.as_view(results_only=True)),
          name="kb-site-history-results"),
+    # Wagtail's page types usage report, without counts or titles of hidden briefings.
+    path("admin/reports/page-types-usage/",
+         require_admin_access(VisiblePageTypesUsageReportView.as_view()),
+         name="kb-page-types-usage"),
+    path("admin/reports/page-types-usage/results/",
+         require_admin_access(VisiblePageTypesUsageReportView.as_view(results_only=True)),
+         name="kb-page-types-usage-results"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"),

@@ -13,7 +13,9 @@ create / edit / delete actions, the bulk delete action and the site history repo
 * **Bulk delete** (``DomainDeleteBulkAction``): visible rows only, each checked like a
   single delete before any is deleted.
 * **Site history** (``VisibleLogEntriesView``): log entries of domain records the user
-  may not see — or that no longer exist — are left out, for anyone but a superuser.
+  may not see — or that no longer exist — are left out, for anyone but a superuser; so
+  are those of pages they may not explore (briefings above their clearance) or that
+  were deleted.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from wagtail.actions import CreateAction, DeleteAction, EditAction
 from wagtail.admin import messages
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.log_actions import registry as log_action_registry
-from wagtail.models import ModelLogEntry
+from wagtail.models import ModelLogEntry, Page, PageLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models
 
@@ -216,9 +218,19 @@ class DomainDeleteBulkAction(DeleteBulkAction):
 # --- Site history --------------------------------------------------------------------
 
 
+def visible_page_log_entries(entries: Any, user: Any) -> Any:
+    """Page log entries of pages ``user`` may explore: the page permission policy leaves
+    out pages above their clearance (``kb.briefings.wagtail_hooks``). Not those of deleted
+    pages, which keep the page's title, for anyone but a superuser."""
+    if getattr(user, "is_superuser", False):
+        return entries
+    explorable = policy_registry.get_by_type(Page).explorable_instances(user)
+    return entries.filter(page_id__in=explorable.values("pk"))
+
+
 class VisibleLogEntriesView(LogEntriesView):
-    """Wagtail's site history, without the log entries of domain records the user may
-    not see (or that are gone: their entries keep the record's name)."""
+    """Wagtail's site history, without the log entries of domain records and pages the
+    user may not see (or that are gone: their entries keep the record's name)."""
 
     def get_filtered_queryset(self) -> Any:
         queryset: Any = None
@@ -227,6 +239,8 @@ class VisibleLogEntriesView(LogEntriesView):
             entries = log_model.objects.viewable_by_user(self.request.user)
             if issubclass(log_model, ModelLogEntry):
                 entries = visible_log_entries(entries, self.request.user)
+            elif issubclass(log_model, PageLogEntry):
+                entries = visible_page_log_entries(entries, self.request.user)
             sub_queryset = self.filter_queryset(
                 entries.values("pk", "timestamp").annotate(
                     log_model_index=Value(index, output_field=IntegerModelField()))

@@ -82,6 +82,16 @@ def guarded_models() -> list[type[models.Model]]:
     return list(apps.get_app_config(APP_LABEL).get_models())
 
 
+_MARKED_ELSEWHERE: list[type[models.Model]] = []
+
+
+def guard_marked_model(model: type[models.Model]) -> None:
+    """Filter the log entries and references of ``model``, a marked model outside the
+    domain (a briefing page, whose manager has ``visible_to``), like the domain's own."""
+    if model not in _MARKED_ELSEWHERE:
+        _MARKED_ELSEWHERE.append(model)
+
+
 def is_guarded(model: type[models.Model] | None) -> bool:
     return model is not None and model._meta.app_label == APP_LABEL
 
@@ -116,7 +126,7 @@ def hidden_objects_q(user: Any, *, type_field: str = "content_type",
     """Rows (log entries, references) about a domain record ``user`` may not see,
     or about one that no longer exists: by a content type and a text object id."""
     q = Q(pk__in=[])
-    for model in guarded_models():
+    for model in [*guarded_models(), *_MARKED_ELSEWHERE]:
         content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
         shown = _pk_strings(admin_rows(model, user))
         q |= Q(**{type_field: content_type}) & ~Q(**{f"{id_field}__in": shown})

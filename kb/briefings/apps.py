@@ -11,3 +11,7 @@ class BriefingsConfig(AppConfig):
         from kb.briefings import signals
 
         signals.connect()
+        from incidents.wagtail_admin.base import guard_marked_model
+        from kb.briefings.models import BriefingPage
+
+        guard_marked_model(BriefingPage)

@@ -22,11 +22,14 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.url_routing import RouteResult
 
 from incidents.models import Marking
 from incidents.models.validation import TEXT_MAX
 from incidents.visibility import can_see, markings_up_to, rank
 from kb.briefings.blocks import RICH_TEXT_FEATURES, BriefingStreamBlock
+from kb.briefings.forms import BriefingPageForm
+from kb.briefings.permissions import BriefingPermissionTester
 
 PDF_NAME = "briefing.pdf"
 
@@ -76,6 +79,13 @@ class BriefingIndexPage(Page):
     class Meta:
         verbose_name = "briefing index"
 
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        # Anonymous readers are sent to log in from any path below the index, whether a
+        # briefing is there or not: a login redirect must not tell a slug exists.
+        if path_components and not request.user.is_authenticated:
+            return RouteResult(self)
+        return super().route(request, path_components)
+
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -107,6 +117,7 @@ class BriefingPage(Page):
     body = StreamField(BriefingStreamBlock(), blank=True)
 
     objects = BriefingManager()
+    base_form_class = BriefingPageForm
 
     parent_page_types = ["briefings.BriefingIndexPage"]
     subpage_types: list[str] = []
@@ -148,6 +159,10 @@ class BriefingPage(Page):
             raise ValidationError({"marking": [
                 "; ".join(problems) + ". Raise the briefing's marking or remove what it "
                 "cites."]})
+
+    def permissions_for_user(self, user: Any) -> BriefingPermissionTester:
+        """No admin view of a briefing above the user's clearance: a 404."""
+        return BriefingPermissionTester(user, self)
 
     # --- serving --------------------------------------------------------------------
     def _guard(self, request: HttpRequest) -> HttpResponse | None:

@@ -10,9 +10,10 @@ reader may not see is never named: its block shows the redaction marker.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -161,7 +162,7 @@ class FactView:
     trail: str = ""
     text: str = ""
     record: Named | None = None
-    notes: list[int] = field(default_factory=list)
+    notes: list[int] = dataclasses.field(default_factory=list)
     known: bool = False
     conflict: bool = False
     change: Change | None = None
@@ -333,7 +334,8 @@ def _quote(value: dict[str, Any], loader: _Loader, notes: FootnoteRegister,
     if coverage is None:
         return {"redacted": True}
     quotes = list(coverage.quotes or [])
-    number = value.get("number") if isinstance(value.get("number"), int) else 1
+    asked = value.get("number")
+    number = asked if isinstance(asked, int) else 1
     if not 1 <= number <= len(quotes):
         return {"redacted": False, "missing": True, "title": coverage.title}
     outlet = named(viewer, coverage.outlet)
@@ -402,33 +404,23 @@ def briefing_view(*, page: Any, viewer: Any) -> BriefingView:
 
 # --- search ------------------------------------------------------------------------------
 
-def _texts(raw: Iterable[dict[str, Any]], marking: str) -> Iterator[str]:
-    quotes: dict[int, int] = {}
+def _texts(raw: Iterable[dict[str, Any]]) -> Iterator[str]:
     for block in raw:
-        kind, value = block.get("type", ""), block.get("value")
+        kind, value = block.get("type", ""), block.get("value") or {}
         if kind == "heading":
             yield str(value or "")
         elif kind == "paragraph":
             yield strip_tags(str(value or ""))
         elif kind in FACT_BLOCKS:
-            yield " ".join(str((value or {}).get(k) or "") for k in ("lead", "trail"))
-        elif kind == "quote" and _pk((value or {}).get("coverage")) is not None:
-            quotes[int(value["coverage"])] = int(value.get("number") or 1)
-    if quotes:
-        from incidents.visibility import rank
-
-        for coverage in Coverage.objects.filter(pk__in=quotes):
-            items = list(coverage.quotes or [])
-            if rank(coverage.marking) <= rank(marking) and 1 <= quotes[coverage.pk] <= len(
-                    items):
-                yield items[quotes[coverage.pk] - 1]
+            yield " ".join(str(value.get(k) or "") for k in ("lead", "trail"))
 
 
 def search_text(page: Any) -> str:
-    """The words of a briefing for the search index: summary, headings, rich text, the
-    words around facts and quotes (no live figure: those belong to their records)."""
-    return " ".join(t for t in [page.summary, *_texts(_raw_blocks(page), page.marking)]
-                    if t.strip())
+    """The briefing's own words for the search index: summary, headings, rich text and
+    the words around facts. Nothing of the records it cites (figures, quotes, names):
+    those are found through their own documents, under their own markings, which may
+    change after the briefing is published."""
+    return " ".join(t for t in [page.summary, *_texts(_raw_blocks(page))] if t.strip())
 
 
 __all__ = ["BriefingView", "FactView", "briefing_view", "can_see", "cited_records",

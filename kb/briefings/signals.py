@@ -21,8 +21,10 @@ def _unpublished(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def _site(sender: Any, using: str = "default", **kwargs: Any) -> None:
     from kb.briefings.site import briefing_site_ensure
+    from kb.briefings.workflow import briefing_workflow_ensure
 
     briefing_site_ensure(using=using)
+    briefing_workflow_ensure(using=using)
 
 
 def _reference(sender: Any, **kwargs: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from wagtail.models import Site
 
@@ -12,6 +13,9 @@ def briefing_pdf(request: HttpRequest, path: str) -> HttpResponse:
     """``<briefing url>briefing.pdf``: the briefing at ``path`` (found as Wagtail finds
     pages), printed, behind the page's own guard (login; 404 above the reader's
     clearance). Any other page, or none, is a 404."""
+    if not request.user.is_authenticated:
+        # Before any lookup: whether a briefing is there is not for anonymous readers.
+        return redirect_to_login(request.get_full_path())
     site = Site.find_for_request(request)
     if site is None:
         raise Http404("No site")

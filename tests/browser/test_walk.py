@@ -206,6 +206,8 @@ def _main_pages() -> list[tuple[str, str]]:
         ("search-qwen", reverse("search") + "?q=Qwen+distillation"),
         ("not-found", "/no-such-page/"),
         ("pages-root", "/pages/"),
+        ("briefings", "/briefings/"),
+        ("briefing", "/briefings/alibaba-qwen-distillation/"),
     ]
 
 

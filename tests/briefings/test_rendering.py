@@ -196,3 +196,28 @@ def test_page_query_count_is_pinned_whatever_the_number_of_blocks(
     with django_assert_num_queries(PAGE_QUERIES):
         response = client.get(briefing.url)
     assert response.status_code == 200
+
+
+# --- the reference briefing against the API ----------------------------------------------
+
+def test_reference_briefing_footnotes_match_the_api(client, reference_data):
+    """Each fact of the reference briefing shows the API's value for its figure, and its
+    footnotes are exactly the API's sources of that figure."""
+    from incidents.formatting import format_count
+    from kb.briefings.models import BriefingPage
+
+    briefing = BriefingPage.objects.get(slug="alibaba-qwen-distillation")
+    reader = f.UserFactory(clearance="GREEN")
+    client.force_login(reader)
+    view = briefing_view(page=briefing, viewer=reader)
+    by_number = {n.number: n.source for n in view.footnotes}
+    api = client.get("/api/v1/campaigns/alibaba-qwen/").json()
+
+    assert [fv.field for fv in view.facts] == ["exchanges", "accounts"]
+    for shown in view.facts:
+        figure = api[shown.field]
+        assert shown.text == format_count(figure["value"], figure["qualifier"])
+        # One footnote per source; the API lists each claim (a source may give two).
+        assert sorted(by_number[n].source_key for n in shown.notes) == sorted(
+            {s["key"] for s in figure["sources"]})
+    assert view.facts[0].text == "28.8 million" and view.facts[0].notes[0] == 1

@@ -118,6 +118,7 @@ check: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/search.py
+	$(PY) bench/bench_import_legislators.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -20,6 +20,12 @@ class ActorKind(models.TextChoices):
     OTHER = "other", "other"
 
 
+class Chamber(models.TextChoices):
+    SENATE = "senate", "Senate"
+    HOUSE = "house", "House"
+    JOINT = "joint", "joint"
+
+
 class Actor(RevisionMixin, MarkedModel):
     """A company, lab, AI system, government body, legislator, committee, outlet or person."""
 
@@ -48,6 +54,23 @@ class Actor(RevisionMixin, MarkedModel):
     language = models.CharField(max_length=16, blank=True, help_text="For outlets: ISO 639-1.")
     url = models.URLField(max_length=500, blank=True)
     description = models.TextField(blank=True, max_length=TEXT_MAX)
+    # Members of Congress and committees (``manage.py import_legislators``): the natural
+    # keys of the congress-legislators files, unique when present.
+    bioguide_id = models.CharField(
+        max_length=16, unique=True, null=True, blank=True,
+        help_text="For members of Congress: the Bioguide id, e.g. S001184.",
+    )
+    committee_code = models.CharField(
+        max_length=16, unique=True, null=True, blank=True,
+        help_text="For committees: the Thomas code, e.g. SSBK; subcommittees add theirs (SSBK13).",
+    )
+    party = models.CharField(max_length=64, blank=True, help_text="For members: their party.")
+    state = models.CharField(max_length=8, blank=True,
+                             help_text="For members: the state or territory they represent.")
+    chamber = models.CharField(max_length=8, choices=Chamber.choices, blank=True,
+                               help_text="For members and committees: Senate, House or joint.")
+    term_start = models.DateField(null=True, blank=True, help_text="For members: current term.")
+    term_end = models.DateField(null=True, blank=True)
 
     claims = GenericRelation("incidents.Claim", related_query_name="actor")
     _revisions = revisions_relation("actor")
@@ -61,3 +84,32 @@ class Actor(RevisionMixin, MarkedModel):
     @property
     def revisions(self):  # type: ignore[override]
         return self._revisions
+
+
+class PartySide(models.TextChoices):
+    MAJORITY = "majority", "majority"
+    MINORITY = "minority", "minority"
+
+
+class CommitteeMembership(models.Model):
+    """The title, side and rank of one ``member_of`` relationship (member → committee).
+
+    The edge itself stays a ``Relationship`` so the entity graph and every reader of
+    relationships see it (and apply its visibility); this row only adds what a seat on
+    a committee has. Written by ``incidents.services.legislators``.
+    """
+
+    relationship = models.OneToOneField(
+        "incidents.Relationship", on_delete=models.CASCADE, related_name="committee_membership",
+    )
+    title = models.CharField(max_length=64, blank=True,
+                             help_text='"Chairman", "Ranking Member", "Ex Officio" …')
+    party_side = models.CharField(max_length=16, choices=PartySide.choices, blank=True)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True,
+                                            help_text="Seniority on the side, 1 = first.")
+
+    class Meta:
+        ordering = ["relationship__object_actor__name", "party_side", "rank"]
+
+    def __str__(self) -> str:
+        return f"{self.relationship} ({self.title or self.party_side})"

@@ -82,6 +82,22 @@ def _more_actions(page: Any, action: str) -> None:
     page.get_by_role("button", name=action, exact=True).click()
 
 
+def _settle(page: Any) -> None:
+    """Wait until Wagtail's autosave has nothing left to do: the edit form holds no
+    unsaved edits and the indicator is not mid-save. Clicking "Save draft" while an
+    autosave of the new page is in flight posts the add form a second time, which Wagtail
+    answers with 400 (seen once in CI), so the test waits for the editor to settle as a
+    person would for the "Saved" tick."""
+    page.wait_for_function(
+        """() => {
+            const form = document.querySelector('form[data-edit-form]');
+            const indicator = document.querySelector('#w-autosave-indicator');
+            const state = indicator ? indicator.getAttribute('data-w-autosave-state-value') : null;
+            return form && form.getAttribute('data-w-unsaved-has-edits-value') !== 'true'
+                && state !== 'saving';
+        }""")
+
+
 def _shoot(page: Any, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": WIDE["height"]})
@@ -137,6 +153,7 @@ def test_an_editor_writes_a_briefing_a_moderator_approves_and_it_is_published(
 
         # Wagtail's autosave may have created the draft already while the form was
         # filled in; "Save draft" then saves the rest ("updated" rather than "created").
+        _settle(editor)
         editor.locator("footer button.action-save").click()  # "Save draft"
         editor.wait_for_url(re.compile(r"/admin/pages/\d+/edit/$"))
         assert re.search(rf"Page '{re.escape(TITLE)}' (has been updated|created)",

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kb.api",
     "kb.search",
     "kb.briefings",
+    "kb.letters",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

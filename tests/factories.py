@@ -32,6 +32,7 @@ from incidents.models import (
     Capability,
     Claim,
     Clearance,
+    CommitteeMembership,
     Coverage,
     Event,
     ExchangeVolume,
@@ -189,6 +190,32 @@ class LetterFactory(DjangoModelFactory[Letter]):
     def incidents(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             self.incidents.set(extracted)
+
+
+def committee_with_leaders(*, code: str = "SSBK",
+                           name: str = "Senate Committee on Banking, Housing, and Urban Affairs",
+                           chair: str = "Tim Scott", ranking: str = "Elizabeth Warren",
+                           members: tuple[str, ...] = (), marking: str = "CLEAR",
+                           ) -> tuple[Actor, list[Actor]]:
+    """A Senate committee with a Chairman, a Ranking Member and plain ``members``, each
+    seat a ``member_of`` relationship with its ``CommitteeMembership`` (as
+    ``import_legislators`` writes them). Returns the committee and its members, chair
+    first."""
+    committee = ActorFactory(kind="committee", name=name, committee_code=code,
+                             chamber="senate", slug=f"committee-{code.lower()}",
+                             marking=marking)
+    people = []
+    for n, (person, title, side) in enumerate(
+            [(chair, "Chairman", "majority"), (ranking, "Ranking Member", "minority"),
+             *((m, "", "majority") for m in members)], start=1):
+        member = ActorFactory(kind="legislator", name=person, chamber="senate",
+                              bioguide_id=f"{code[:2]}{n:05d}", marking=marking)
+        edge = RelationshipFactory(kind="member_of", subject=member, object_actor=committee,
+                                   marking=marking)
+        CommitteeMembership.objects.create(relationship=edge, title=title, party_side=side,
+                                           rank=n)
+        people.append(member)
+    return committee, people
 
 
 class CoverageFactory(DjangoModelFactory[Coverage]):

@@ -1,5 +1,5 @@
 from incidents.models.access import Clearance
-from incidents.models.actors import Actor, ActorKind
+from incidents.models.actors import Actor, ActorKind, Chamber, CommitteeMembership, PartySide
 from incidents.models.alerts import AlertStatus, FactAlert, FigureCitation
 from incidents.models.base import (
     MARKING_ORDER,
@@ -28,6 +28,9 @@ __all__ = [
     "AccountCluster",
     "Actor",
     "ActorKind",
+    "Chamber",
+    "CommitteeMembership",
+    "PartySide",
     "AlertStatus",
     "Campaign",
     "Capability",

@@ -184,7 +184,7 @@ class _Loader:
         for row in rows:
             self.upsert(Letter, {"slug": row["slug"]}, {
                 "subject": row["subject"], "sender": self.actor(row.get("sender")),
-                "status": row.get("status", "draft"), "body": row.get("body", ""),
+                "status": row.get("status", "draft"), "summary": row.get("summary", ""),
                 "marking": row.get("marking", "CLEAR"),
             }, {
                 "recipients": [self.actor(s) for s in row.get("recipients", [])],

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
-from django.utils.html import strip_tags
 from wagtail.rich_text import RichText
 
 from incidents import selectors
+from incidents.blocks import FACT_BLOCKS, stream_text
 from incidents.charts import timeline_for
 from incidents.figures import Figure, _coverage_ref, campaign_figures, event_date_figure, figure
 from incidents.formatting import describe_value, format_date, format_figure
@@ -50,7 +50,6 @@ from incidents.provenance.fields import FIELDS
 from incidents.site.entity_data import comparison_view
 from incidents.timeline_selectors import origins_attach
 from incidents.visibility import can_see
-from kb.briefings.blocks import FACT_BLOCKS
 
 FACT_MODELS: dict[str, type[Model]] = {
     "campaign": Campaign, "incident": Incident, "event": Event,
@@ -167,6 +166,8 @@ class FactView:
     conflict: bool = False
     change: Change | None = None
     redacted: bool = False
+    #: The claims behind the figure (what a Word footnote quotes for this figure alone).
+    refs: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -277,6 +278,7 @@ def _fact(kind: str, value: dict[str, Any], loader: _Loader, notes: FootnoteRegi
     view.known = shown.known
     view.text = format_figure(shown, spec.kind, _unit(model_name, field_name))
     view.notes = notes.cite(shown)
+    view.refs = shown.sources
     view.conflict = shown.conflict
     view.change = changes.get(
         (ContentType.objects.get_for_model(type(record)).pk, record.pk, field_name))
@@ -357,15 +359,31 @@ def _template(kind: str) -> str:
     return f"briefings/blocks/{kind}.html"
 
 
-def briefing_view(*, page: Any, viewer: Any) -> BriefingView:
-    """Every block of ``page`` as ``viewer`` may read it, footnotes numbered across the
-    page in reading order. Figures are the consensus of the claims ``viewer`` may see;
-    a cited record above ``viewer``'s clearance gives a redaction marker, never its name
-    or value."""
-    raw = _raw_blocks(page)
+@dataclass
+class BodyView:
+    """A document's StreamField body as one reader may read it."""
+
+    blocks: list[RenderedBlock]
+    footnotes: list[Footnote]
+    facts: list[FactView]
+    changes: int
+    redactions: int
+
+    @property
+    def values(self) -> list[str]:
+        return [f.text for f in self.facts if not f.redacted]
+
+
+def body_view(*, document: Any, viewer: Any, notes: FootnoteRegister | None = None
+              ) -> BodyView:
+    """Every block of ``document.body`` (a briefing or a letter) as ``viewer`` may read
+    it, footnotes numbered across the body in reading order (continuing ``notes`` when
+    given). Figures are the consensus of the claims ``viewer`` may see; a cited record
+    above ``viewer``'s clearance gives a redaction marker, never its name or value."""
+    raw = _raw_blocks(document)
     loader = _Loader(raw, viewer)
-    notes = FootnoteRegister()
-    changes = _changes(page)
+    notes = notes if notes is not None else FootnoteRegister()
+    changes = _changes(document)
     rendered: list[RenderedBlock] = []
     facts: list[FactView] = []
     redactions = 0
@@ -394,34 +412,32 @@ def briefing_view(*, page: Any, viewer: Any) -> BriefingView:
         redactions += 1 if redacted else 0
         rendered.append(RenderedBlock(kind=kind, template=_template(kind),
                                       block_id=str(block.get("id") or ""), data=data))
+    return BodyView(blocks=rendered, footnotes=notes.entries, facts=facts,
+                    changes=sum(1 for f in facts if f.change and not f.redacted),
+                    redactions=redactions)
+
+
+def briefing_view(*, page: Any, viewer: Any) -> BriefingView:
+    """Every block of ``page`` as ``viewer`` may read it (``body_view``), with its
+    authors and the related incidents ``viewer`` may see."""
+    body = body_view(document=page, viewer=viewer)
     authors = [str(a) for a in page.authors.all()]
     related = linked_list(viewer, page.related_incidents.all(), "incident-detail") \
         if page.pk else []
-    return BriefingView(blocks=rendered, footnotes=notes.entries, facts=facts,
-                        changes=sum(1 for f in facts if f.change and not f.redacted),
-                        redactions=redactions, authors=authors, related=related)
+    return BriefingView(blocks=body.blocks, footnotes=body.footnotes, facts=body.facts,
+                        changes=body.changes, redactions=body.redactions,
+                        authors=authors, related=related)
 
 
 # --- search ------------------------------------------------------------------------------
-
-def _texts(raw: Iterable[dict[str, Any]]) -> Iterator[str]:
-    for block in raw:
-        kind, value = block.get("type", ""), block.get("value") or {}
-        if kind == "heading":
-            yield str(value or "")
-        elif kind == "paragraph":
-            yield strip_tags(str(value or ""))
-        elif kind in FACT_BLOCKS:
-            yield " ".join(str(value.get(k) or "") for k in ("lead", "trail"))
-
 
 def search_text(page: Any) -> str:
     """The briefing's own words for the search index: summary, headings, rich text and
     the words around facts. Nothing of the records it cites (figures, quotes, names):
     those are found through their own documents, under their own markings, which may
     change after the briefing is published."""
-    return " ".join(t for t in [page.summary, *_texts(_raw_blocks(page))] if t.strip())
+    return " ".join(t for t in [page.summary, *stream_text(_raw_blocks(page))] if t.strip())
 
 
-__all__ = ["BriefingView", "FactView", "briefing_view", "can_see", "cited_records",
-           "fact_citations", "search_text"]
+__all__ = ["BodyView", "BriefingView", "FactView", "body_view", "briefing_view", "can_see",
+           "cited_records", "fact_citations", "search_text"]

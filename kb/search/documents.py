@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from incidents.blocks import stream_text
 from incidents.figures import campaign_figures, figure
 from incidents.formatting import (
     describe_value,
@@ -548,7 +549,8 @@ def _letter(obj: Letter) -> SearchDocument:
             sent) if p)),
         slug=obj.slug,
         body=_join(
-            obj.body,
+            obj.summary,
+            " ".join(stream_text(obj.body.raw_data)),
             "From " + sender.name if sender else "",
             "To " + ", ".join(r.name for r in recipients) if recipients else "",
             obj.get_status_display(),

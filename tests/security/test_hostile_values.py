@@ -286,8 +286,8 @@ API_CASES: list[ApiCase] = [
             obj({}, published_on="2101-01-01"), "published_on"),
     ApiCase("source-title-nul", "patch", at("sources", lambda w: "src"),
             obj({}, title="T\x00"), "title"),
-    ApiCase("letter-body-20001", "patch", at("letters", lambda w: "letter-l"),
-            obj({}, body="b" * 20_001), "body"),
+    ApiCase("letter-summary-20001", "patch", at("letters", lambda w: "letter-l"),
+            obj({}, summary="b" * 20_001), "summary"),
     ApiCase("letter-date-2101", "patch", at("letters", lambda w: "letter-l"),
             obj({}, date={"value": "2101-01-01", "source": "src"}), "date"),
     ApiCase("incident-summary-20001", "patch", at("incidents", lambda w: "incident-i"),
@@ -386,8 +386,8 @@ SERVICE_CASES: list[Any] = [
         "detection_signals": [None]}), "detection_signals", id="cluster-signals-null"),
     pytest.param(lambda w: record_update(instance=w["volume"], data={
         "period_start": dt.date(1899, 12, 31)}), "period_start", id="volume-1899"),
-    pytest.param(lambda w: record_update(instance=w["letter"], data={"body": "b" * 20_001}),
-                 "body", id="letter-long-body"),
+    pytest.param(lambda w: record_update(instance=w["letter"], data={"summary": "b" * 20_001}),
+                 "summary", id="letter-long-summary"),
 ]
 
 
@@ -468,8 +468,8 @@ ADMIN_CASES = [
               {"published_on": "1899-12-31"}, "published_on"),
     AdminCase("incident-summary-20001", Incident, lambda w: w["incident"],
               {"summary": "s" * 20_001}, "summary"),
-    AdminCase("letter-body-20001", Letter, lambda w: w["letter"],
-              {"body": "b" * 20_001}, "body"),
+    AdminCase("letter-summary-20001", Letter, lambda w: w["letter"],
+              {"summary": "b" * 20_001}, "summary"),
     AdminCase("volume-period-1899", ExchangeVolume, lambda w: w["volume"],
               {"period_start": "1899-12-31"}, "period_start"),
 ]

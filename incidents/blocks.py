@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.utils import ErrorList
 from django.utils.html import strip_tags
 from wagtail import blocks
@@ -22,6 +23,28 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from incidents.provenance.fields import FIELDS
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
+
+
+class MarkedSnippetChooserBlock(SnippetChooserBlock):
+    """A snippet chooser that never names a record above its editor's clearance: a
+    document may keep citing a record re-marked since (or chosen by a better-cleared
+    colleague), and its edit form must not show that record's name or link to it. The
+    block keeps the id, so saving the form keeps the citation; the editor sees the
+    redaction marker in its place."""
+
+    def get_form_state(self, value: Any) -> Any:
+        from incidents.middleware import current_viewer
+        from incidents.visibility import RESTRICTED, can_see
+
+        state = super().get_form_state(value)
+        viewer = current_viewer()
+        if not state or viewer is None:
+            return state
+        instance = value if isinstance(value, models.Model) else \
+            self.model_class._default_manager.filter(pk=state.get("id")).first()
+        if instance is not None and not can_see(viewer, instance):
+            return {"id": state.get("id"), "edit_url": None, "string": RESTRICTED}
+        return state
 
 
 def figure_choices(model_name: str) -> list[tuple[str, str]]:
@@ -64,7 +87,7 @@ def _trail() -> blocks.CharBlock:
 
 class CampaignFactBlock(FactBlock):
     model_name = "campaign"
-    record = SnippetChooserBlock("incidents.Campaign", label="Campaign")
+    record = MarkedSnippetChooserBlock("incidents.Campaign", label="Campaign")
     figure = blocks.ChoiceBlock(choices=figure_choices("campaign"), default="exchanges")
     lead = _lead()
     trail = _trail()
@@ -75,7 +98,7 @@ class CampaignFactBlock(FactBlock):
 
 class IncidentFactBlock(FactBlock):
     model_name = "incident"
-    record = SnippetChooserBlock("incidents.Incident", label="Incident")
+    record = MarkedSnippetChooserBlock("incidents.Incident", label="Incident")
     figure = blocks.ChoiceBlock(choices=figure_choices("incident"),
                                 default="disclosed_on")
     lead = _lead()
@@ -87,7 +110,7 @@ class IncidentFactBlock(FactBlock):
 
 class EventFactBlock(FactBlock):
     model_name = "event"
-    record = SnippetChooserBlock("incidents.Event", label="Event")
+    record = MarkedSnippetChooserBlock("incidents.Event", label="Event")
     figure = blocks.ChoiceBlock(choices=figure_choices("event"), default="date")
     lead = _lead()
     trail = _trail()
@@ -98,7 +121,7 @@ class EventFactBlock(FactBlock):
 
 class ClusterFactBlock(FactBlock):
     model_name = "accountcluster"
-    record = SnippetChooserBlock("incidents.AccountCluster", label="Account cluster")
+    record = MarkedSnippetChooserBlock("incidents.AccountCluster", label="Account cluster")
     figure = blocks.ChoiceBlock(choices=figure_choices("accountcluster"),
                                 default="count")
     lead = _lead()
@@ -110,7 +133,7 @@ class ClusterFactBlock(FactBlock):
 
 class VolumeFactBlock(FactBlock):
     model_name = "exchangevolume"
-    record = SnippetChooserBlock("incidents.ExchangeVolume", label="Exchange volume")
+    record = MarkedSnippetChooserBlock("incidents.ExchangeVolume", label="Exchange volume")
     figure = blocks.ChoiceBlock(choices=figure_choices("exchangevolume"),
                                 default="count")
     lead = _lead()
@@ -130,7 +153,7 @@ FACT_BLOCKS: dict[str, type[FactBlock]] = {
 
 
 class IncidentCardBlock(blocks.StructBlock):
-    incident = SnippetChooserBlock("incidents.Incident")
+    incident = MarkedSnippetChooserBlock("incidents.Incident")
 
     class Meta:
         icon = "doc-full"
@@ -141,7 +164,7 @@ class IncidentCardBlock(blocks.StructBlock):
 
 class ComparisonBlock(blocks.StructBlock):
     title = blocks.CharBlock(required=False, max_length=200)
-    campaigns = blocks.ListBlock(SnippetChooserBlock("incidents.Campaign"), min_num=2,
+    campaigns = blocks.ListBlock(MarkedSnippetChooserBlock("incidents.Campaign"), min_num=2,
                                  max_num=10, label="Campaigns (2 to 10)")
 
     def clean(self, value: Any) -> Any:
@@ -161,7 +184,7 @@ class ComparisonBlock(blocks.StructBlock):
 
 class TimelineBlock(blocks.StructBlock):
     title = blocks.CharBlock(required=False, max_length=200)
-    incident = SnippetChooserBlock("incidents.Incident", required=False,
+    incident = MarkedSnippetChooserBlock("incidents.Incident", required=False,
                                    help_text="An incident's timeline, or leave empty and "
                                              "give a date range.")
     start = blocks.DateBlock(required=False, label="From")
@@ -188,7 +211,7 @@ class TimelineBlock(blocks.StructBlock):
 
 
 class QuoteBlock(blocks.StructBlock):
-    coverage = SnippetChooserBlock("incidents.Coverage", label="Coverage item")
+    coverage = MarkedSnippetChooserBlock("incidents.Coverage", label="Coverage item")
     number = blocks.IntegerBlock(min_value=1, default=1, label="Quote number",
                                  help_text="Which of the item's recorded quotes (1 = first). "
                                            "Quotes are taken as recorded, never retyped.")

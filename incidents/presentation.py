@@ -256,16 +256,37 @@ def date_figure(obj: Any, field: str, notes: FootnoteRegister) -> dict[str, Any]
     }
 
 
+def letter_sent(letter: Any, date: dict[str, Any]) -> dict[str, Any] | None:
+    """When a letter went out, as a page shows it: ``sent_on`` when it was marked sent;
+    for a sent letter found in the record without one, its date figure (``date``, from
+    ``date_figure``: text, ISO and footnotes); ``None`` for a letter not sent (or a sent
+    one whose date nobody the reader may see states: ``known`` False)."""
+    if letter.sent_on:
+        return {"known": True, "text": format_date(letter.sent_on),
+                "iso": letter.sent_on.isoformat(), "notes": [], "from_record": False}
+    if getattr(letter, "status", "") != "sent":
+        return None
+    if not date["known"]:
+        return {"known": False, "text": "", "iso": "", "notes": [], "from_record": True}
+    return {"known": True, "text": date["text"], "iso": date["iso"], "notes": date["notes"],
+            "from_record": True}
+
+
 def letter_rows(letters: Iterable[Any], notes: FootnoteRegister,
                 viewer: Any) -> list[dict[str, Any]]:
-    """Letters (``record_selectors.letter_queryset``): date as a footnoted figure, sender
-    and recipients named only if visible, incidents linked."""
+    """Letters (``record_selectors.letter_queryset``): date as a footnoted figure, sent
+    date (``letter_sent``), sender and recipients named only if visible, incidents
+    linked."""
     rows = []
     for letter in letters:
+        date = date_figure(letter, "date", notes)
+        sent = letter_sent(letter, date)
         rows.append({
             "letter": letter,
             "url": url_or_blank("letter-detail", letter.slug),
-            "date": date_figure(letter, "date", notes),
+            "date": date,
+            "sent": sent,
+            "is_sent": getattr(letter, "status", "") == "sent",
             "sender": linked(viewer, letter.sender, "actor-detail"),
             "recipients": linked_list(viewer, _prefetched(letter, "recipients"),
                                       "actor-detail",

@@ -69,10 +69,18 @@ def letter_list(*, viewer: Any, incident: Incident | None = None) -> QuerySet[Le
 
 
 def letter_get(*, viewer: Any, slug: str) -> Letter:
-    """One visible letter (404 otherwise) with the visible sources that report it."""
+    """One visible letter (404 otherwise) with the visible sources that report it, the
+    letter it corrects (``named()`` only if visible), its visible corrections and
+    ``withheld_corrections``."""
     return get_visible_or_404(
-        letter_queryset(viewer).prefetch_related(
-            Prefetch("sources", queryset=_visible_sources(viewer))),
+        letter_queryset(viewer)
+        .annotate(**withheld(viewer, corrections=(Letter, "corrects")))
+        .select_related("corrects")
+        .prefetch_related(
+            Prefetch("sources", queryset=_visible_sources(viewer)),
+            Prefetch("corrections", queryset=visible(Letter.objects.all(), viewer)
+                     .order_by("-date", "slug")),
+        ),
         slug=slug,
     )
 

@@ -11,10 +11,12 @@ missing one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -22,10 +24,11 @@ from django.urls import path
 from django.utils.text import slugify
 
 from incidents import charts, selectors
-from incidents.figures import campaign_figures
+from incidents.figures import Figure, campaign_figures
 from incidents.models import AlertStatus
 from incidents.presentation import (
     COVERAGE_GROUPS,
+    Footnote,
     FootnoteRegister,
     alert_rows,
     campaign_figure_rows,
@@ -55,6 +58,8 @@ from incidents.provenance.selectors import (
     conflict_list,
 )
 from incidents.site import record_selectors
+from kb.letters.addressing import Addressee
+from kb.letters.rendering import letter_view
 
 #: How many rows each dashboard panel lists (its count covers them all).
 DASHBOARD_ROWS = 5
@@ -247,17 +252,106 @@ def letter_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A letter: its record (status, sent date, recipients with their titles, what it is
+    about, corrections), its downloads and the letter itself as the reader may read it
+    (``kb.letters.rendering.letter_view``). One footnote numbering for the page: the
+    record's figures continue the letter's own (date, then body), so every number
+    matches the sources list."""
     viewer = request.user
     letter = record_selectors.letter_get(viewer=viewer, slug=slug)
-    notes = FootnoteRegister()
+    view = letter_view(letter=letter, viewer=viewer)
+    notes = _continued(view.footnotes)
     row = letter_rows([letter], notes, viewer)[0]
     sources = [{"source": s, "url": url_or_blank("source-detail", s.key),
                 "address": safe_url(s.url)} for s in prefetched(letter, "sources")]
+    downloads = _letter_downloads(letter.slug)
     return render(request, "incidents/letter_detail.html", {
-        "letter": letter, "row": row, "reported_by": sources,
+        "letter": letter, "row": row, "view": view, "reported_by": sources,
+        "addressees": [_addressee(viewer, a, downloads) for a in view.addressees],
+        "withheld_recipients": any(item.restricted for item in row["recipients"]),
+        "corrects": linked(viewer, letter.corrects, "letter-detail")
+        if letter.corrects_id else None,
+        "corrections": linked_list(viewer, prefetched(letter, "corrections"), "letter-detail",
+                                   getattr(letter, "withheld_corrections", False)),
+        "downloads": downloads,
         "conflict_rows": conflict_rows(conflict_list(viewer=viewer, subject=letter)),
         "footnotes": notes.entries,
     })
+
+
+def _continued(footnotes: list[Footnote]) -> FootnoteRegister:
+    """A register that already holds ``footnotes`` (a letter view's, numbered 1…n) under
+    their numbers, with every quote: what the page cites next continues them."""
+    notes = FootnoteRegister()
+    for note in footnotes:
+        refs = tuple(replace(note.source, quote=quote) for quote in note.quotes or [""])
+        notes.cite(Figure(field="", label="", value=None, qualifier="", sources=refs))
+    return notes
+
+
+def _letter_downloads(slug: str) -> dict[str, str]:
+    return {
+        "docx": url_or_blank("letter-docx", slug),
+        "pdf": url_or_blank("letter-pdf", slug),
+        "zip_docx": _with_query(url_or_blank("letter-zip", slug), format="docx"),
+        "zip_pdf": _with_query(url_or_blank("letter-zip", slug), format="pdf"),
+    }
+
+
+def _with_query(url: str, **params: str) -> str:
+    return f"{url}?{urlencode(params)}" if url else ""
+
+
+def _addressee(viewer: Any, person: Addressee, downloads: dict[str, str]) -> dict[str, Any]:
+    """One recipient as the page lists them: name and title ("Tim Scott, Chairman,
+    Senate Committee on …"), with their personalised downloads."""
+    slug = person.actor.slug
+    return {
+        "actor": linked(viewer, person.actor, "actor-detail"),
+        "title": person.title,
+        "committee": linked(viewer, person.committee, "actor-detail")
+        if person.committee is not None else None,
+        "slug": slug,
+        "docx": _with_query(downloads["docx"], recipient=slug) if downloads["docx"] else "",
+        "pdf": _with_query(downloads["pdf"], recipient=slug) if downloads["pdf"] else "",
+    }
+
+
+def _letter_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The letter in ``fmt`` for the reader (``kb.letters.export``): 404 for a letter
+    they may not see, exactly like its page, or for a recipient they may not see."""
+    from kb.letters.export import letter_export_response
+
+    letter = record_selectors.letter_get(viewer=request.user, slug=slug)
+    recipient = request.GET.get("recipient") or None
+    try:
+        return letter_export_response(letter=letter, request=request, fmt=fmt,
+                                      recipient_slug=None if fmt.startswith("zip-")
+                                      else recipient)
+    except ValueError:
+        return HttpResponseBadRequest("Unknown format.")
+
+
+@login_required
+def letter_docx(request: HttpRequest, slug: str) -> HttpResponse:
+    """The letter as a Word document; ``?recipient=<actor slug>`` for one recipient."""
+    return _letter_download(request, slug, "docx")
+
+
+@login_required
+def letter_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The letter as a PDF; ``?recipient=<actor slug>`` for one recipient."""
+    return _letter_download(request, slug, "pdf")
+
+
+@login_required
+def letter_zip(request: HttpRequest, slug: str) -> HttpResponse:
+    """One personalised document per recipient the reader may see, zipped:
+    ``?format=docx`` (the default) or ``pdf``."""
+    fmt = request.GET.get("format") or "docx"
+    if fmt not in ("docx", "pdf"):
+        return HttpResponseBadRequest("format is docx or pdf.")
+    return _letter_download(request, slug, f"zip-{fmt}")
 
 
 # -- coverage ------------
@@ -300,6 +394,9 @@ urlpatterns = [
     path("campaigns/<slug:slug>/", campaign_detail, name="campaign-detail"),
     path("letters/", letter_list, name="letter-list"),
     path("letters/<slug:slug>/", letter_detail, name="letter-detail"),
+    path("letters/<slug:slug>/letter.docx", letter_docx, name="letter-docx"),
+    path("letters/<slug:slug>/letter.pdf", letter_pdf, name="letter-pdf"),
+    path("letters/<slug:slug>/letters.zip", letter_zip, name="letter-zip"),
     path("coverage/", coverage_list, name="coverage-list"),
     path("coverage/<int:pk>/", coverage_detail, name="coverage-detail"),
 ]

@@ -157,6 +157,11 @@ class ActorViewSet(DomainViewSet):
 
 
 class LetterViewSet(DomainViewSet):
+    """Letters, drafted and reviewed in the admin (issue 11): Wagtail's workflow
+    ("Letter review") for review, and the letter's own views (``kb.letters.admin_views``:
+    mark sent, correct, new from an incident, add a committee, downloads). ``status`` and
+    ``sent_on`` are shown, never typed: they follow the workflow and "Mark sent"."""
+
     model = Letter
     icon = "mail"
     list_display = ["subject", "sender", date_column("date", "date_precision", "Date"), "status",
@@ -165,18 +170,41 @@ class LetterViewSet(DomainViewSet):
     filterset_class = filter_set(
         Letter, ["status", "sender", "recipients", "incidents", "marking"], periods=("date",)
     )
-    search_fields = ["subject", "slug", "body"]
-    panels = [
-        FieldPanel("subject"),
-        FieldPanel("slug"),
-        FieldRowPanel([FieldPanel("sender"), FieldPanel("status")]),
-        FieldPanel("recipients"),
-        FieldRowPanel([FigurePanel("date"), FigurePanel("date_precision"), FieldPanel("sent_on")]),
-        *claim_panels(Letter),
-        FieldPanel("incidents"),
-        FieldPanel("body"),
-        MARKING,
-    ]
+    search_fields = ["subject", "slug", "summary"]
+
+    @property
+    def index_view_class(self) -> Any:  # type: ignore[override]
+        from kb.letters.admin_views import LetterIndexView
+
+        return LetterIndexView
+
+    @property
+    def edit_view_class(self) -> Any:  # type: ignore[override]
+        from kb.letters.admin_views import LetterEditView
+
+        return LetterEditView
+
+    @property
+    def edit_handler(self) -> Any:
+        from kb.letters.forms import LetterAdminForm
+
+        return ObjectList([
+            FieldPanel("subject"),
+            FieldPanel("slug"),
+            FieldPanel("sender"),
+            FieldPanel("recipients"),
+            FieldPanel("incidents", widget=forms.CheckboxSelectMultiple),
+            FieldRowPanel([FigurePanel("date"), FigurePanel("date_precision")]),
+            *claim_panels(Letter),
+            FieldPanel("summary"),
+            FieldPanel("body"),
+            FieldRowPanel([FieldPanel("signer_name"), FieldPanel("signer_title")]),
+            MARKING,
+            FieldRowPanel([FieldPanel("status", read_only=True),
+                           FieldPanel("sent_on", read_only=True)],
+                          heading="Where it stands",
+                          help_text="Follows the review workflow and “Mark sent”."),
+        ], base_form_class=LetterAdminForm)
 
 
 class CoverageViewSet(DomainViewSet):

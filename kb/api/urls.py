@@ -1,19 +1,33 @@
 """URLs of the REST API under /api/v1/. Each API module registers its routes here."""
 
+from typing import Any
+
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import DefaultRouter, DynamicRoute, Route
 
 from kb.api.views import provenance
 from kb.api.views.crossref import GraphView
 from kb.api.views.docs import docs_asset, not_found
 from kb.api.views.entities import VIEWSETS
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """The default router; an action whose ``url_path`` names a file (``export.docx``)
+    has no trailing slash: ``/api/v1/letters/{slug}/export.docx``."""
+
+    def _get_dynamic_route(self, route: DynamicRoute, action: Any) -> Route:
+        made = super()._get_dynamic_route(route, action)
+        if "." in action.url_path:
+            made = made._replace(url=made.url.replace("{trailing_slash}", ""))
+        return made
+
+
+router = Router()
 for prefix, viewset in VIEWSETS:
     router.register(prefix, viewset, basename=viewset.model._meta.model_name)
 

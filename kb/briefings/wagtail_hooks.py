@@ -53,6 +53,11 @@ def page_visible(user: Any, page: Any) -> bool:
     briefing held as a revision counts with its stored row: most restrictive wins."""
     if page is None:
         return False
+    if not isinstance(page, Page):  # a snippet in a workflow (a letter): its own rule
+        rows = type(page)._default_manager.all()
+        if page.pk is not None and hasattr(rows, "visible_to"):
+            return bool(rows.visible_to(user).filter(pk=page.pk).exists())
+        return True
     if isinstance(page, BriefingPage) and not can_see(user, page):
         return False
     if page.pk is None or page.specific_class is not BriefingPage:

@@ -10,7 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-CONGRESS_DIR = Path(__file__).resolve().parent.parent.parent / "incidents" / "reference" / "congress"
+CONGRESS_DIR = (Path(__file__).resolve().parent.parent.parent
+                / "incidents" / "reference" / "congress")
 
 
 def reference_congress_load(sender: Any = None, bundled: bool = True, **kwargs: Any

@@ -79,7 +79,10 @@ def letter_view(*, letter: Letter, viewer: Any, recipient: Actor | None = None
     when, date_notes = letter_date(letter, viewer, notes)
     people = addressees(_recipients(letter), viewer)
     if recipient is not None:
-        people = [a for a in people if a.actor.pk == recipient.pk]
+        # A member keeps the title their seat gives them on the letter's committee; a
+        # committee addressed through its members gets its own address on its copy.
+        people = [a for a in people if a.actor.pk == recipient.pk] or \
+            addressees([recipient], viewer)
     sender = letter.sender if letter.sender_id else None
     body = body_view(document=letter, viewer=viewer, notes=notes)
     return LetterView(

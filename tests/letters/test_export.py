@@ -84,5 +84,9 @@ def test_one_personalised_document_per_recipient(letter, admin_user):
         warren = next(n for n in names if "warren" in n)
         text = _xml_text(zipfile.ZipFile(io.BytesIO(archive.read(warren)))
                          .read("word/document.xml").decode())
+        committee = next(n for n in names if "committee" in n)
+        committee_text = _xml_text(zipfile.ZipFile(io.BytesIO(archive.read(committee)))
+                                   .read("word/document.xml").decode())
     assert "Dear Ranking Member Warren:" in text
     assert "Tim Scott" not in text.split("Re:")[0]  # only her address block
+    assert "Dear Members of the Committee:" in committee_text

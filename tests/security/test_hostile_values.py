@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
+from wagtail.blocks import BlockField
 from wagtail.models import ModelLogEntry
 
 from incidents.models import (
@@ -413,6 +414,11 @@ def form_data(form: Any, **changes: Any) -> dict[str, Any]:
     for name in form.fields:
         bound = form[name]
         value = bound.value()
+        if bound.field.disabled:
+            continue  # a browser does not send a disabled input
+        if isinstance(bound.field, BlockField):
+            data[f"{name}-count"] = "0"  # a StreamField as its widget posts an empty one
+            continue
         if value is None and isinstance(bound.field, forms.ModelMultipleChoiceField):
             value = []
         elif value is None:

@@ -373,7 +373,7 @@ PINNED = {
     "incident-detail": 37,
     "campaign-detail": 30,
     "letter-list": 7,
-    "letter-detail": 10,
+    "letter-detail": 13,
     "coverage-list": 5,
     "coverage-detail": 6,
 }

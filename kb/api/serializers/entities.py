@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.figures import event_date_figure
@@ -39,6 +40,7 @@ from kb.api.serializers.base import (
     withhold,
 )
 from kb.api.serializers.figures import FigureField, figure_data, figure_of
+from kb.api.serializers.letters import AddresseeSerializer, LetterBodyField, letter_addressing
 
 COMMON = ["id", "marking", "created_at", "updated_at"]
 ONE_OBJECT_MESSAGE = str(next(
@@ -212,12 +214,48 @@ class LetterSerializer(EntitySerializer):
     recipients = slug_ref(Actor, many=True)
     incidents = slug_ref(Incident, many=True)
     date = date_figure("date", help_text="Date of the letter (a figure).")
+    body = LetterBodyField()
+    corrects = VisibleSlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True,
+        help_text="Slug of the sent letter this one corrects (read-only: POST "
+                  "/letters/{slug}/correct/ makes a correction).")
+    salutation = serializers.SerializerMethodField(help_text=(
+        "\"Dear Chairman Scott and Ranking Member Warren:\", naming only the recipients "
+        "this credential may see."))
+    addressees = serializers.SerializerMethodField(help_text=(
+        "The address blocks of the recipients this credential may see, most senior "
+        "title first."))
 
     class Meta:
         model = Letter
-        fields = [*COMMON, "slug", "subject", "sender", "recipients", "date",
-                  "body", "status", "sent_on", "incidents"]
-        read_only_fields = READ_ONLY
+        fields = [*COMMON, "slug", "subject", "sender", "recipients", "date", "summary",
+                  "body", "signer_name", "signer_title", "status", "sent_on", "live",
+                  "corrects", "incidents", "salutation", "addressees"]
+        read_only_fields = [*READ_ONLY, "status", "sent_on", "live"]
+
+    def get_salutation(self, obj: Letter) -> str:
+        return letter_addressing(obj, field_viewer(self.fields["salutation"]))[1]
+
+    @extend_schema_field(AddresseeSerializer(many=True))
+    def get_addressees(self, obj: Letter) -> list[dict[str, Any]]:
+        return letter_addressing(obj, field_viewer(self.fields["addressees"]))[0]
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        # A new letter is an unpublished draft: it becomes live through the workflow.
+        return self._after_write(super().create({**validated_data, "live": False}))
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        return self._after_write(super().update(instance, validated_data))
+
+    def _after_write(self, letter: Letter) -> Letter:
+        """The citations of its fact blocks, and a revision: what the review workflow
+        publishes is what was last written, whichever door wrote it."""
+        from kb.letters.services import letter_citations_sync
+
+        user = self._user()
+        letter_citations_sync(letter=letter)
+        letter.save_revision(user=user if getattr(user, "is_authenticated", False) else None)
+        return letter
 
 
 class CoverageSerializer(EntitySerializer):

@@ -21,7 +21,6 @@ from incidents.models import (
     Event,
     ExchangeVolume,
     Incident,
-    Letter,
     Relationship,
     Source,
     Technique,
@@ -36,6 +35,7 @@ from kb.api.serializers import claims as claim_serializers
 from kb.api.serializers import entities as s
 from kb.api.views.base import ID_REGEX, EntityViewSet
 from kb.api.views.crossref import CampaignCrossrefMixin, IncidentTimelineMixin
+from kb.api.views.letters import LetterViewSet
 
 
 def _visible(model: type[models.Model], viewer: Any) -> models.QuerySet:
@@ -162,28 +162,6 @@ class ExchangeVolumeViewSet(EntityViewSet):
         return (_visible(ExchangeVolume, viewer)
                 .select_related("campaign", "capability", "account_cluster__campaign")
                 .order_by("campaign__slug", "period_start", "pk"))
-
-
-class LetterViewSet(EntityViewSet):
-    """Letters to lawmakers, found in the record or drafted by the policy team."""
-
-    model = Letter
-    serializer_class = s.LetterSerializer
-    filterset_class = filters.LetterFilter
-    ordering_fields = ["date", "sent_on", "slug", "subject", "status", "created_at"]
-    search_fields = ["subject", "slug", "body"]
-
-    def build_queryset(self, viewer: Any) -> models.QuerySet:
-        return (
-            _visible(Letter, viewer)
-            .select_related("sender")
-            .prefetch_related(
-                Prefetch("recipients", queryset=_visible(Actor, viewer)),
-                Prefetch("incidents", queryset=_visible(Incident, viewer)),
-                accepted_claims_prefetch(viewer),
-            )
-            .order_by("-date", "slug")
-        )
 
 
 class CoverageViewSet(EntityViewSet):

@@ -394,6 +394,9 @@ def conflict_list(*, viewer: Any, incident: Incident | None = None,
         ))
     if kind:
         conflicts = [c for c in conflicts if c.kind == kind]
+    # By record ("campaign:…" before "letter:…"), not by content type id, which depends
+    # on the order the models' tables were first migrated.
+    conflicts.sort(key=lambda c: c.subject_key)
     return conflicts
 
 

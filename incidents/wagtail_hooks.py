@@ -10,6 +10,7 @@ from incidents.wagtail_admin import (
     access,
     review,  # noqa: F401  (registers its own hooks)
 )
+from incidents.wagtail_admin import ingest as ingest_admin  # noqa: F401  (its own hooks)
 from incidents.wagtail_admin.viewsets import VIEWSETS
 
 access.register_policies()

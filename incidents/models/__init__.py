@@ -11,6 +11,7 @@ from incidents.models.base import (
 )
 from incidents.models.cases import Campaign, Capability, Incident, IncidentStatus, Technique
 from incidents.models.documents import Coverage, Letter, LetterStatus
+from incidents.models.ingest import IngestJob as IngestJob
 from incidents.models.provenance import (
     Claim,
     ClaimKind,

@@ -124,6 +124,13 @@ class Claim(MarkedModel):
     quote = models.TextField(
         blank=True, max_length=TEXT_MAX, help_text="The quoted span the value was read from."
     )
+    quote_start = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Where the quoted span starts in the source's stored text (characters).",
+    )
+    quote_end = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where the quoted span ends (exclusive).",
+    )
     credibility = models.PositiveSmallIntegerField(
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(6)],
@@ -181,6 +188,12 @@ class Claim(MarkedModel):
                         self.value = claim_value_check(spec.kind, self.value)
                     except ValidationError as exc:
                         errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        if (self.quote_start is None) != (self.quote_end is None) or (
+                self.quote_start is not None and self.quote_end is not None
+                and self.quote_end < self.quote_start):
+            errors["quote_end"] = (
+                "A quoted span needs a start and an end, the end not before the start."
+            )
         if self.source_id is not None and self.marking:
             source_marking = Source.objects.filter(pk=self.source_id).values_list(
                 "marking", flat=True).first()

@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter, DynamicRoute, Route
 
-from kb.api.views import provenance
+from kb.api.views import ingest, provenance
 from kb.api.views.crossref import GraphView
 from kb.api.views.docs import docs_asset, not_found
 from kb.api.views.entities import VIEWSETS
@@ -53,6 +53,8 @@ provenance_urls = [
 
 urlpatterns: list = [
     *provenance_urls,
+    path("ingest/", ingest.IngestView.as_view(), name="api-ingest"),
+    path("tasks/<str:task_id>/", ingest.TaskStatusView.as_view(), name="api-task-status"),
     path("", include(router.urls)),
     path("graph/", GraphView.as_view(), name="api-graph"),
     path("search/", include("kb.api.search")),

@@ -8,7 +8,7 @@ from django.db import models
 from wagtail.models import RevisionMixin
 
 from incidents.models.base import DatePrecision, MarkedModel, Qualifier, revisions_relation
-from incidents.models.validation import TEXT_MAX, count_validators
+from incidents.models.validation import TEXT_MAX, count_validators, not_reserved_slug
 
 
 class Capability(MarkedModel):
@@ -99,7 +99,7 @@ class Campaign(RevisionMixin, MarkedModel):
     figures up.
     """
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, validators=[not_reserved_slug])
     name = models.CharField(max_length=300)
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"

@@ -17,7 +17,7 @@ from wagtail.models import (
 
 from incidents.blocks import LetterStreamBlock
 from incidents.models.base import DatePrecision, MarkedModel, revisions_relation
-from incidents.models.validation import TEXT_MAX, StringList
+from incidents.models.validation import TEXT_MAX, StringList, not_reserved_slug
 
 
 class LetterStatus(models.TextChoices):
@@ -39,7 +39,7 @@ class Letter(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Previ
     correction is a new letter whose ``corrects`` names it.
     """
 
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, validators=[not_reserved_slug])
     subject = models.CharField(max_length=300)
     sender = models.ForeignKey(
         "incidents.Actor", null=True, blank=True, on_delete=models.SET_NULL,

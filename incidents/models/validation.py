@@ -312,3 +312,15 @@ def _number_check(value: Any, *, minimum: float) -> None:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+#: Slugs that name a list-level route beside the records' own (``/api/v1/letters/
+#: recipients/``, ``/api/v1/campaigns/compare/``): a record with one of them could not be
+#: reached at its address.
+RESERVED_SLUGS = frozenset({"recipients", "from-incident", "compare"})
+
+
+def not_reserved_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            f"{value!r} is reserved for a route of its own; choose another slug.")

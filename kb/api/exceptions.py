@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -56,7 +56,19 @@ def _field_errors(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
         yield {"field": prefix, "reason": str(detail)}
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The request body is too large."
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE while DRF parses it; say
+        # so instead of answering 500.
+        exc = PayloadTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
+            "bytes; send large documents to /api/v1/ingest/ or split the request.")
     if isinstance(exc, ProtectedError | RestrictedError):
         blocking = (exc.protected_objects if isinstance(exc, ProtectedError)
                     else exc.restricted_objects)

@@ -76,25 +76,33 @@ class MarkedModel(models.Model):
         abstract = True
 
     def clean_fields(self, exclude: Any = None) -> None:
-        excluded = set(exclude or ())
-        errors: dict[str, list[str]] = {}
-        for field in self._meta.concrete_fields:
-            if field.name in excluded or getattr(field, "auto_now", False) or getattr(
-                field, "auto_now_add", False
-            ):
-                continue
-            problem = field_problem(field, getattr(self, field.attname))
-            if problem:
-                errors[field.name] = [problem]
-        try:
-            super().clean_fields(exclude=excluded | set(errors))
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors.setdefault(name, []).extend(messages)
-        if errors:
-            raise ValidationError(errors)
+        checked_clean_fields(self, exclude, super().clean_fields)
 
 
 def revisions_relation(name: str) -> GenericRelation:
     """The ``_revisions`` relation Wagtail's RevisionMixin expects on non-page models."""
     return GenericRelation("wagtailcore.Revision", related_query_name=name)
+
+
+def checked_clean_fields(record: models.Model, exclude: Any,
+                         django_clean_fields: Any) -> None:
+    """The generic value rules of every domain record (``validation.field_problem``: no
+    NUL, length limits for text too) on each concrete field, then Django's own
+    ``clean_fields`` on the others; one ``ValidationError`` keyed by field."""
+    excluded = set(exclude or ())
+    errors: dict[str, list[str]] = {}
+    for field in record._meta.concrete_fields:
+        if field.name in excluded or getattr(field, "auto_now", False) or getattr(
+            field, "auto_now_add", False
+        ):
+            continue
+        problem = field_problem(field, getattr(record, field.attname))
+        if problem:
+            errors[field.name] = [problem]
+    try:
+        django_clean_fields(exclude=excluded | set(errors))
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from incidents.models.base import Marking
-from incidents.models.validation import field_problem
+from incidents.models.base import Marking, checked_clean_fields
 from incidents.visibility import ORDER, clearance_for, markings_up_to
 
 #: Characters a job's input may hold: a 5 MB document has at most this many.
@@ -95,23 +93,8 @@ class IngestJob(models.Model):
         return f"{self.name or self.url or self.input_kind} ({self.state})"
 
     def clean_fields(self, exclude: Any = None) -> None:
-        """The generic value rules of every domain record (``validation.field_problem``:
-        no NUL, length limits for text too), then Django's own."""
-        excluded = set(exclude or ())
-        errors: dict[str, list[str]] = {}
-        for field in self._meta.concrete_fields:
-            if field.name not in excluded and not getattr(field, "auto_now", False) \
-                    and not getattr(field, "auto_now_add", False):
-                problem = field_problem(field, getattr(self, field.attname))
-                if problem:
-                    errors[field.name] = [problem]
-        try:
-            super().clean_fields(exclude=excluded | set(errors))
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors.setdefault(name, []).extend(messages)
-        if errors:
-            raise ValidationError(errors)
+        """The generic value rules of every domain record, then Django's own."""
+        checked_clean_fields(self, exclude, super().clean_fields)
 
     @property
     def task_id(self) -> str:

@@ -31,7 +31,7 @@ from kb.celery import app as celery_app
 from tests import factories as f
 from tests.api.conftest import client_with_token, grant
 from tests.ingest.conftest import ARTICLE_URL, table_counts
-from tests.support import require
+from tests.support import redis_reachable, require
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.slow_family,
               pytest.mark.django_db(transaction=True)]
@@ -39,16 +39,6 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.slow_family,
 BASE_DIR = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("KB_INGEST_TEST_BROKER_URL", "redis://127.0.0.1:6379/8")
 SETTLE_SECONDS = 120
-
-
-def _redis_reachable(url: str) -> bool:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.RedisError:
-        return False
-    return True
 
 
 def _reset_celery_connections() -> None:
@@ -63,7 +53,7 @@ def worker(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("NOT TESTED here: a worker in another process needs a shared database; "
                     "run on PostgreSQL (KB_DATABASE_URL=postgres://…)")
-    require(_redis_reachable(BROKER), f"Redis at {BROKER} (real Celery worker test)")
+    require(redis_reachable(BROKER), f"Redis at {BROKER} (real Celery worker test)")
     db = connection.settings_dict
     queue = f"kb-ingest-test-{uuid.uuid4().hex[:8]}"
     env = {

@@ -34,7 +34,7 @@ from incidents.models import Incident
 from kb.celery import app as celery_app
 from kb.search.backends import get_backend
 from kb.search.documents import iter_all_documents
-from tests.support import require
+from tests.support import redis_reachable, require
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,16 +44,6 @@ WORKERS = 2
 RECORDS = 30
 ROUNDS = 3
 SETTLE_SECONDS = 120
-
-
-def _redis_reachable(url: str) -> bool:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.RedisError:
-        return False
-    return True
 
 
 @pytest.fixture(params=["whoosh", "postgres"])
@@ -96,7 +86,7 @@ def shared_database(transactional_db, tmp_path):
 
 @pytest.fixture
 def broker():
-    require(_redis_reachable(BROKER), f"Redis at {BROKER} (real Celery worker test)")
+    require(redis_reachable(BROKER), f"Redis at {BROKER} (real Celery worker test)")
     return BROKER
 
 

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "kb.search",
     "kb.briefings",
     "kb.letters",
+    "kb.audit",
+    "kb.roles",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Wagtail's PostgreSQL search tables and our own full-text backend need it.
     "django.contrib.postgres",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # After authentication: answers a locked-out login attempt (django-axes).
+    "axes.middleware.AxesMiddleware",
     # Last: under DEBUG, our 404/403 pages instead of Django's technical ones.
     "incidents.site.errors.ErrorPagesMiddleware",
 ]
@@ -117,6 +122,32 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it counts failed logins (site and admin) and refuses a locked-out
+# username before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KB_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_int("KB_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Lock-out is per account (axes.W006 asks for the address too): ten wrong passwords lock
+# that username whatever the address, and one office behind a NAT is not locked out by
+# one colleague's typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# A shared cache (Redis) when configured: API throttles and lock-outs then hold across
+# processes and hosts. Otherwise each process has its own memory cache.
+KB_CACHE_URL = env_str("KB_CACHE_URL")
+if KB_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": KB_CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

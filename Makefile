@@ -10,13 +10,27 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 KB_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 KB_TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
-# The embedded development mode: SQLite and Whoosh under ./var, Celery eager, DEBUG on.
-RUN_ENV := KB_DEBUG=1
+# The embedded default: SQLite (WAL) and Whoosh under KB_DATA_DIR (./var), Celery eager.
+# make run serves it like production (DEBUG off, gunicorn, whitenoise, a secret key made
+# once into KB_DATA_DIR/secret_key, mode 0600); make dev with Django's autoreloading
+# debug server. An exported KB_SECRET_KEY or KB_SECRET_KEY_FILE is used as it is.
+KB_DATA_DIR ?= var
+DATA_DIR := $(abspath $(KB_DATA_DIR))
+SECRET_KEY_FILE := $(if $(KB_SECRET_KEY)$(KB_SECRET_KEY_FILE),,$(DATA_DIR)/secret_key)
+WORKERS ?= 2
+RUN_ENV := KB_DEBUG=0 KB_DATA_DIR=$(DATA_DIR) KB_BASE_URL=$${KB_BASE_URL:-http://127.0.0.1:$(PORT)} \
+  $(if $(SECRET_KEY_FILE),KB_SECRET_KEY_FILE=$(SECRET_KEY_FILE))
+DEV_ENV := KB_DEBUG=1 KB_DATA_DIR=$(DATA_DIR) KB_BASE_URL=$${KB_BASE_URL:-http://127.0.0.1:$(PORT)}
+# setup runs with the environment of the target that needs it (run or dev).
+SETUP_ENV = $(RUN_ENV)
+dev: SETUP_ENV = $(DEV_ENV)
 
-.PHONY: help run setup test test-sqlite test-postgres services system-deps lint typecheck check bench clean eval-ingest
+.PHONY: help run dev setup test test-sqlite test-postgres services system-deps lint typecheck check bench clean eval-ingest
 
 help:
-	@echo "make run    - create .venv, install, migrate, load reference data, build the search index, serve on :$(PORT)"
+	@echo "make run    - create .venv, install, migrate, load reference data, build the search index,"
+	@echo "              serve like production (DEBUG off, gunicorn, $(WORKERS) workers) on 127.0.0.1:$(PORT)"
+	@echo "make dev    - the same set-up, then Django's autoreloading debug server (KB_DEBUG=1)"
 	@echo "make test   - install test dependencies and run the suite on SQLite and PostgreSQL"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
 	@echo "make lint / make typecheck / make check"
@@ -52,15 +66,26 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 # --- make run ------------------------------------------------------------------------------
 setup: $(VENV)/.installed system-deps
-	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v0
-	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v0
-	@$(RUN_ENV) $(PY) manage.py load_reference_data
-	@$(RUN_ENV) $(PY) manage.py ensure_admin
-	@$(RUN_ENV) $(PY) manage.py search_index rebuild --if-needed
+	@mkdir -p $(DATA_DIR)
+	@$(if $(SECRET_KEY_FILE),$(PY) scripts/secret_key.py $(SECRET_KEY_FILE))
+	@$(SETUP_ENV) $(PY) manage.py migrate --no-input -v0
+	@$(SETUP_ENV) $(PY) manage.py collectstatic --no-input -v0
+	@$(SETUP_ENV) $(PY) manage.py load_reference_data
+	@$(SETUP_ENV) $(PY) manage.py ensure_admin
+	@$(SETUP_ENV) $(PY) manage.py search_index rebuild --if-needed
 
+# DEBUG off: the site's own 404/403/500 pages, static files from collectstatic through
+# whitenoise, security headers and CSP as a deployment sends them (without HTTPS).
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (log in as admin; API docs at /api/v1/docs/, admin at /admin/)"
-	@$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(RUN_ENV) exec $(VENV)/bin/gunicorn kb.wsgi:application --bind 127.0.0.1:$(PORT) \
+	  --workers $(WORKERS) --access-logfile - --error-logfile - --graceful-timeout 5 \
+	  $$($(VENV)/bin/gunicorn --help | grep -q -- --no-control-socket && echo --no-control-socket)
+
+# Development: DEBUG on (tracebacks, mail on the console), autoreloading.
+dev: setup
+	@echo "Serving (debug) on http://127.0.0.1:$(PORT)/  (log in: admin / admin)"
+	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # --- make test -----------------------------------------------------------------------------
 # Debian packages the site and the tests need, installed when missing (needs root and

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from kb.env import env_bool, env_int, env_list, env_str
+from kb.env import email_url_mailer, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,12 +22,14 @@ DEBUG = env_bool("KB_DEBUG", False)
 
 KB_DATA_DIR = Path(env_str("KB_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
-SECRET_KEY = env_str("KB_SECRET_KEY")
+# KB_SECRET_KEY, or KB_SECRET_KEY_FILE naming a file that holds it (make run writes one
+# once, mode 0600, into KB_DATA_DIR/secret_key).
+SECRET_KEY = env_secret("KB_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "KB_SECRET_KEY is not set. Set it to a long random string, "
-            "or set KB_DEBUG=1 for local development (make run does this)."
+            "KB_SECRET_KEY is not set (nor KB_SECRET_KEY_FILE). Set it to a long random "
+            "string, or set KB_DEBUG=1 for local development (make dev does this)."
         )
     # A fixed, obviously insecure key for development only: stable across processes.
     SECRET_KEY = "kb-development-only-insecure-key"  # noqa: S105
@@ -76,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Django's CSP middleware; the admin's relaxed policy under /admin/ (kb/security.py).
+    "kb.security.KbContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +108,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # csp_nonce for the few inline scripts of the strict policy (API docs).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -118,7 +125,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(KB_DATA_DIR / "kb.sqlite3"),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # WAL: readers never wait for the writer (gunicorn's workers, Celery).
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -173,15 +182,37 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Mail goes to the console unless a deployment configures a real mailer.
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Mail: KB_EMAIL_URL names an SMTP server (smtp://user:pass@host:587?tls=1 for STARTTLS,
+# smtps://… for implicit TLS). Without it: printed to the console under DEBUG, otherwise
+# not sent (kb.mail logs each discarded message).
+KB_EMAIL_URL = env_secret("KB_EMAIL_URL")
+if KB_EMAIL_URL:
+    MAILERS = {"default": email_url_mailer(KB_EMAIL_URL)}
+elif DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {"default": {"BACKEND": "kb.mail.DisabledEmailBackend"}}
+DEFAULT_FROM_EMAIL = env_str("KB_EMAIL_FROM", "kb@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail -------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Distillation incident KB"
 WAGTAILADMIN_BASE_URL = env_str("KB_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no calls to outside services
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # nor to releases.wagtail.org (the CSP refuses it)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "txt", "html", "csv", "json"]
+# Documents are served by Wagtail's view (its permission checks), never from a media URL,
+# and always as downloads: an uploaded HTML file is never rendered by the browser. The view
+# adds "Content-Security-Policy: default-src 'none'" and nosniff.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+# Uploads (ingest form, Wagtail documents and images): at most 10 MB a file.
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- Celery --------------------------------------------------------------------------
 KB_BROKER_URL = env_str("KB_BROKER_URL")
@@ -237,6 +268,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Incidents, campaigns, actors and their sourced figures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs pages need a login (session or token) like the rest of the
+    # API: anonymous gets the API's 401.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["kb.api.schema.only_api_paths"],
     "POSTPROCESSING_HOOKS": [
@@ -248,10 +282,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/api/v1/docs/assets/swagger-ui-dist/favicon-32x32.png",
     "REDOC_DIST": "/api/v1/docs/assets/redoc",
     "ENUM_NAME_OVERRIDES": {
-        f"{name}Enum": f"incidents.models.{name}"
-        for name in ("Marking", "Qualifier", "DatePrecision", "ActorKind", "EventKind",
-                     "RelationshipKind", "SourceKind", "ClaimKind", "ClaimStatus",
-                     "IncidentStatus", "LetterStatus", "Reliability", "Granularity")
+        # An API token's state (kb/api/views/tokens.py): not a model field's choices.
+        "TokenStatusEnum": ["active", "expired", "revoked"],
+        **{f"{name}Enum": f"incidents.models.{name}"
+           for name in ("Marking", "Qualifier", "DatePrecision", "ActorKind", "EventKind",
+                        "RelationshipKind", "SourceKind", "ClaimKind", "ClaimStatus",
+                        "IncidentStatus", "LetterStatus", "Reliability", "Granularity")},
     },
 }
 
@@ -272,10 +308,54 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-
-# Wagtail previews render in a same-origin iframe.
+# --- Security headers ----------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Wagtail previews render in a same-origin iframe: SAMEORIGIN, not DENY (security.W019).
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]
+
+# KB_HTTPS=1: the site is reached over HTTPS only (redirect, HSTS for a year, cookies
+# marked Secure). KB_BEHIND_PROXY=1: a reverse proxy terminates TLS and sets
+# X-Forwarded-Proto (it must overwrite any value a client sends).
+KB_HTTPS = env_bool("KB_HTTPS", False)
+KB_BEHIND_PROXY = env_bool("KB_BEHIND_PROXY", False)
+if KB_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if KB_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (Django's middleware, kb/security.py). The site and the API:
+# no inline script but a nonce'd one (the API docs) and the hashed
+# onchange="this.form.submit()" of the briefing index's sort select; inline styles are
+# allowed (the SVG charts use style attributes).
+_FORM_SUBMIT_HANDLER = "'sha256-osjxnKEPL/pQJbFk1dKsF7PYFmTyMWGmVSiL9inhxJY='"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_HASHES, _FORM_SUBMIT_HANDLER],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    # Redoc's search runs in a worker made from a blob: URL.
+    "worker-src": [CSP.SELF, "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+# Wagtail's admin (and the previews it renders) needs inline scripts and styles.
+KB_CSP_ADMIN_PREFIX = "/admin/"
+KB_CSP_ADMIN = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "frame-src": [CSP.SELF],
+}

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 # The slow families (schemathesis fuzzing, headless Chromium, real Celery workers):
 # ``scripts/test.sh`` runs them once, on PostgreSQL, and deselects them on SQLite.
 SLOW_MODULES = {"test_schemathesis.py", "test_api_schema.py"}
-SLOW_MARKERS = {"browser", "celery_worker"}
+SLOW_MARKERS = {"browser", "celery_worker", "server"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -78,6 +78,14 @@ class MarkedModel(models.Model):
     def clean_fields(self, exclude: Any = None) -> None:
         checked_clean_fields(self, exclude, super().clean_fields)
 
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Any:
+        """Keeps the values as loaded, so the audit trail can say what an edit changed
+        (``kb.audit.changes``) without reading the row again."""
+        instance: Any = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_values = dict(zip(field_names, values, strict=False))
+        return instance
+
 
 def revisions_relation(name: str) -> GenericRelation:
     """The ``_revisions`` relation Wagtail's RevisionMixin expects on non-page models."""

@@ -30,6 +30,7 @@ from django.db import models, router, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from wagtail.log_actions import log
+from wagtail.models import DraftStateMixin, RevisionMixin
 
 from incidents.models import (
     Actor,
@@ -275,11 +276,13 @@ def record_create[M: models.Model](
 @transaction.atomic
 def record_update[M: models.Model](
     *, instance: M, user: Any = None, data: Mapping[str, Any], viewer: Any = None,
-    figures: Mapping[str, FigureInput] | None = None,
+    figures: Mapping[str, FigureInput] | None = None, log_action: str = "wagtail.edit",
+    log_data: Mapping[str, Any] | None = None,
 ) -> M:
     """Validate and apply ``data`` to ``instance``; all or nothing. Figure fields in
     ``data`` must equal their stored values (change them through ``figures``); hidden
-    many-to-many links are kept."""
+    many-to-many links are kept. A record with revisions gets one, as an admin edit
+    does; the log entry (``log_action``) carries the field changes (``kb.audit``)."""
     viewer = user if viewer is None else viewer
     fields, m2m = _split(type(instance), data)
     marking_check(viewer=viewer, marking=fields.get("marking"), instance=instance)
@@ -294,7 +297,11 @@ def record_update[M: models.Model](
         getattr(instance, name).set(m2m_with_hidden(instance=instance, name=name,
                                                     values=values, viewer=viewer))
     figures_write(instance=instance, figures=figures or {}, user=user)
-    log(instance, "wagtail.edit", user=_real_user(user))
+    revision = None
+    if isinstance(instance, RevisionMixin) and not isinstance(instance, DraftStateMixin):
+        revision = instance.save_revision(user=_real_user(user), log_action=False)
+    log(instance, log_action, user=_real_user(user), revision=revision,
+        data=dict(log_data or {}))
     record_saved(instance=instance, previous_marking=previous_marking,
                  previous_label=previous_label)
     return instance

@@ -11,12 +11,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from incidents.models import Claim, ClaimStatus
 from incidents.services.claims import facts_refresh
 from incidents.signals import claims_reviewed
 
 DECISIONS = (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED)
+#: The log action of a review decision; ``data`` says from which status to which.
+REVIEW_LOG_ACTION = "kb.claim.review"
 
 
 class ReviewError(ValueError):
@@ -35,7 +38,7 @@ class ReviewResult:
 @transaction.atomic
 def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
                   expected_status: str = ClaimStatus.PENDING, note: str = "",
-                  viewer: Any = None) -> ReviewResult:
+                  viewer: Any = None, reverts: int | None = None) -> ReviewResult:
     """Set ``status`` (accepted / rejected) on the claims ``claim_ids`` and record who did.
 
     Compare-and-swap: only claims the reviewer may see (TLP) and still in
@@ -46,10 +49,15 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
     alerts for cited figures; conflicts are computed from claims, so they follow at once.
     Idempotent: repeating a review skips everything and changes nothing. ``viewer``
     (default: ``user``) is whose clearance applies, e.g. the API token used.
+
+    Each changed claim gets a log entry (``REVIEW_LOG_ACTION``: who, when, from which
+    status to which). ``reverts`` is the id of the log entry a revert undoes
+    (``kb.audit.revert``); only a revert may set a claim back to pending.
     """
     from incidents.provenance.selectors import claims_visible
 
-    if status not in DECISIONS:
+    allowed = (*DECISIONS, ClaimStatus.PENDING) if reverts is not None else DECISIONS
+    if status not in allowed:
         raise ReviewError(f"status must be one of {', '.join(DECISIONS)}, not {status!r}")
     wanted = sorted({int(pk) for pk in claim_ids})
     rows = list(
@@ -60,8 +68,11 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
     )
     ids = sorted(pk for pk, _, _ in rows)
     now = timezone.now()
-    update: dict[str, Any] = {"status": status, "reviewed_by": user, "reviewed_at": now,
-                              "updated_at": now}
+    real_user = user if getattr(user, "is_authenticated", False) else None
+    pending = status == ClaimStatus.PENDING
+    update: dict[str, Any] = {"status": status, "updated_at": now,
+                              "reviewed_by": None if pending else real_user,
+                              "reviewed_at": None if pending else now}
     if note:
         from django.db.models import F, Value
         from django.db.models.functions import Concat
@@ -71,6 +82,13 @@ def claims_review(*, claim_ids: Iterable[int], status: str, user: Any,
     if updated != len(ids):  # cannot happen under the row locks; never half-apply
         raise RuntimeError("claims changed during review; nothing was applied")
     if ids:
+        data: dict[str, Any] = {"from": expected_status, "to": status}
+        if note:
+            data["note"] = note
+        if reverts is not None:
+            data["reverts"] = reverts
+        for claim in Claim.objects.filter(pk__in=ids).order_by("pk"):
+            log(claim, REVIEW_LOG_ACTION, user=real_user, data=data)
         claims_reviewed.send(sender=Claim, ids=ids)
     subjects = _subjects({(ct, obj) for _, ct, obj in rows})
     changed: dict[str, list[str]] = {}

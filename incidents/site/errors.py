@@ -4,9 +4,10 @@
 indistinguishable from a missing one, so the 404 page says the same thing in both
 cases: the record may not exist, or may be outside the reader's clearance.
 
-Django shows its technical pages instead of the handlers when ``DEBUG`` is on (as under
-``make run``); ``ErrorPagesMiddleware`` keeps our 404 and 403 pages there too. A 500
-under ``DEBUG`` still shows Django's traceback: that is what a developer needs.
+With ``DEBUG`` off (``make run``, gunicorn, and every deployment) Django calls these
+handlers. Django shows its technical pages instead when ``DEBUG`` is on (``make dev``);
+``ErrorPagesMiddleware`` keeps our 404 and 403 pages there too. A 500 under ``DEBUG``
+still shows Django's traceback: that is what a developer needs.
 """
 
 from __future__ import annotations

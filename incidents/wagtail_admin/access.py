@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import IntegerField as IntegerModelField
-from django.db.models import ProtectedError, QuerySet, Value
+from django.db.models import ProtectedError, Q, QuerySet, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import classproperty
@@ -50,6 +50,7 @@ from incidents.services.records import (
     stored_label,
 )
 from incidents.wagtail_admin.base import (
+    APP_LABEL,
     PROTECTED_MESSAGE,
     _stored_marking,
     admin_rows,
@@ -83,21 +84,47 @@ class MarkedPermissionPolicy(ModelPermissionPolicy):
 
 
 class AdministratorsOnlyPolicy(ModelPermissionPolicy):
-    """Only active superusers may do anything with these rows (clearances and, later,
-    roles): nobody raises their own clearance."""
+    """Clearances: superusers, and administrators (``auth.change_user`` plus the
+    clearance model's permission: the Administrator role). Nobody edits or deletes their
+    own row, so nobody raises their own clearance; ``ClearanceForm`` keeps a level above
+    the editor's own out of reach."""
 
     @staticmethod
-    def _administrator(user: Any) -> bool:
-        return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+    def _administrator(user: Any, action: str) -> bool:
+        if not getattr(user, "is_active", False):
+            return False
+        if getattr(user, "is_superuser", False):
+            return True
+        return bool(user.has_perm("auth.change_user")
+                    and user.has_perm(f"{APP_LABEL}.{action}_clearance"))
 
     def user_has_permission(self, user: Any, action: str) -> bool:
-        return self._administrator(user)
+        return self._administrator(user, action)
 
     def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return self._administrator(user)
+        return any(self._administrator(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+            return True
+        own = getattr(instance, "user_id", None) == getattr(user, "pk", None)
+        return self._administrator(user, action) and (action == "view" or not own)
+
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any,
+                                             instance: Any) -> bool:
+        return any(self.user_has_permission_for_instance(user, action, instance)
+                   for action in actions)
 
     def users_with_any_permission(self, actions: Any) -> QuerySet:
-        return get_user_model().objects.filter(is_active=True, is_superuser=True)
+        users = get_user_model().objects.filter(is_active=True)
+        codenames = [f"{action}_clearance" for action in actions]
+        granted = (Q(groups__permissions__codename__in=codenames)
+                   | Q(user_permissions__codename__in=codenames))
+        changes_users = (Q(groups__permissions__codename="change_user")
+                         | Q(user_permissions__codename="change_user"))
+        # Two filters, two joins: the two permissions may come from different groups.
+        administrators = users.filter(granted).filter(changes_users).values("pk")
+        return users.filter(Q(is_superuser=True) | Q(pk__in=administrators))
 
     def users_with_permission(self, action: str) -> QuerySet:
         return self.users_with_any_permission([action])

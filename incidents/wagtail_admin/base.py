@@ -33,6 +33,7 @@ from django.db.models import CharField, ProtectedError, Q
 from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from wagtail.admin import compare
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -521,6 +522,31 @@ def _gate(model: type[models.Model], view: Any) -> Any:
     return gated
 
 
+class ChangesColumn(Column):
+    """The fields an edit changed, old → new (``kb.audit``), as the reader may see them:
+    a foreign key to a hidden record reads "restricted"."""
+
+    cell_template_name = "kb_audit/changes_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        from kb.audit.trail import shown_changes
+
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        context["changes"] = shown_changes(instance, getattr(request, "user", None))
+        return context
+
+
+class DomainHistoryView(snippet_views.HistoryView):
+    """Wagtail's history of a record, with what each edit changed."""
+
+    @cached_property
+    def columns(self) -> list[Any]:
+        columns = list(super().columns)
+        columns.insert(1, ChangesColumn("changes", label="Changes", width="35%"))
+        return columns
+
+
 class DomainViewSet(snippet_views.SnippetViewSet):
     """What every domain viewset shares: database (ORM) search, so no Wagtail search
     index is needed; an inspect view; history from Wagtail's log entries (revisions too
@@ -541,6 +567,7 @@ class DomainViewSet(snippet_views.SnippetViewSet):
     usage_view_class = DomainUsageView
     inspect_view_class = DomainInspectView
     revisions_compare_view_class = DomainRevisionsCompareView
+    history_view_class = DomainHistoryView
     chooser_viewset_class = DomainChooserViewSet
 
     def construct_view(self, view_class: Any, **kwargs: Any) -> Any:

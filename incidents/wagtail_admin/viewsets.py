@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -33,6 +34,7 @@ from incidents.models import (
     Source,
     Technique,
 )
+from incidents.visibility import clearance_for, rank
 from incidents.wagtail_admin.base import (
     JSON_TEXTAREA,
     DomainViewSet,
@@ -467,10 +469,31 @@ class TechniqueViewSet(VocabularyViewSet):
     icon = "cogs"
 
 
+class ClearanceForm(WagtailAdminModelForm):
+    """An administrator grants at most their own clearance, and not to themselves."""
+
+    def clean_user(self) -> Any:
+        user = self.cleaned_data.get("user")
+        editor = getattr(self, "for_user", None)
+        if (editor is not None and not editor.is_superuser and user is not None
+                and user.pk == editor.pk):
+            raise forms.ValidationError("Your own clearance is set by another administrator.")
+        return user
+
+    def clean_level(self) -> Any:
+        level = self.cleaned_data.get("level")
+        editor = getattr(self, "for_user", None)
+        if editor is not None and not editor.is_superuser and level and (
+                rank(level) > rank(clearance_for(editor))):
+            raise forms.ValidationError(
+                f"You may grant up to your own clearance ({clearance_for(editor)}).")
+        return level
+
+
 class ClearanceViewSet(DomainViewSet):
-    """Who may see which markings; kept with Wagtail's own user settings. Superusers
-    only (``access.AdministratorsOnlyPolicy``): the menu item, the listing and the
-    forms are refused to everyone else, their own row included."""
+    """Who may see which markings; kept with Wagtail's own user settings. Superusers and
+    administrators (``access.AdministratorsOnlyPolicy``): the menu item, the listing and
+    the forms are refused to everyone else; nobody edits their own row."""
 
     model = Clearance
     icon = "lock"
@@ -480,7 +503,25 @@ class ClearanceViewSet(DomainViewSet):
     list_select_related = ("user",)
     list_filter = ["level"]
     search_fields = ["user__username", "user__email"]
-    panels = [FieldPanel("user"), FieldPanel("level")]
+    edit_handler = ObjectList([FieldPanel("user"), FieldPanel("level")],
+                              base_form_class=ClearanceForm)
+
+    def construct_view(self, view_class: Any, **kwargs: Any) -> Any:
+        view = super().construct_view(view_class, **kwargs)
+        if view_class not in (self.edit_view_class, self.delete_view_class):
+            return view
+
+        def own_row_refused(request: Any, *args: Any, **kw: Any) -> Any:
+            """Nobody but a superuser edits or deletes their own clearance."""
+            pk = kw.get("pk")
+            if (pk is not None and not request.user.is_superuser
+                    and Clearance.objects.filter(pk=str(pk), user=request.user).exists()):
+                from wagtail.admin.auth import permission_denied
+
+                return permission_denied(request)
+            return view(request, *args, **kw)
+
+        return own_row_refused
 
 
 class KnowledgeBaseGroup(SnippetViewSetGroup):

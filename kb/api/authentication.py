@@ -11,10 +11,15 @@ from kb.api.models import ApiToken
 from kb.api.services import api_token_touch, token_hash
 
 KEYWORD = "Token"
+INVALID = "Invalid or revoked token."
+EXPIRED = "Token expired."
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     """Looks the token up by its SHA-256; sets ``request.auth`` to the ``ApiToken``.
+
+    Checked in the database on every request (no cache): a token revoked or expired a
+    moment ago is refused with 401 on the very next request, saying which.
 
     ``authenticate_header`` makes DRF answer unauthenticated requests with 401 and a
     ``WWW-Authenticate: Token`` challenge rather than 403.
@@ -32,13 +37,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=token_hash(raw), revoked_at__isnull=True)
-            .first()
-        )
-        if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        token = ApiToken.objects.select_related("user").filter(token_hash=token_hash(raw)).first()
+        if token is None or token.is_revoked or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(INVALID)
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(EXPIRED, code="token_expired")
         api_token_touch(token=token)
         return token.user, token
 

@@ -10,10 +10,11 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter, DynamicRoute, Route
 
-from kb.api.views import ingest, provenance
+from kb.api.views import audit, ingest, provenance
 from kb.api.views.crossref import GraphView
 from kb.api.views.docs import docs_asset, not_found
 from kb.api.views.entities import VIEWSETS
+from kb.api.views.tokens import TokenViewSet
 
 
 class Router(DefaultRouter):
@@ -30,6 +31,7 @@ class Router(DefaultRouter):
 router = Router()
 for prefix, viewset in VIEWSETS:
     router.register(prefix, viewset, basename=viewset.model._meta.model_name)
+router.register("tokens", TokenViewSet, basename="apitoken")  # API tokens (own, or all)
 
 # Claim review, conflicts, derived checks and alerts (before the router: claims/review/
 # would otherwise read as the detail of a claim called "review").
@@ -54,6 +56,8 @@ provenance_urls = [
 urlpatterns: list = [
     *provenance_urls,
     path("ingest/", ingest.IngestView.as_view(), name="api-ingest"),
+    path("audit/", audit.AuditListView.as_view(), name="api-audit"),
+    path("audit/<int:pk>/revert/", audit.AuditRevertView.as_view(), name="api-audit-revert"),
     path("tasks/<str:task_id>/", ingest.TaskStatusView.as_view(), name="api-task-status"),
     path("", include(router.urls)),
     path("graph/", GraphView.as_view(), name="api-graph"),

@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kb.audit import signals
+        from kb.audit import log_actions, signals
 
         signals.connect()
+        log_actions.register()

@@ -72,4 +72,9 @@ def briefing_pdf_response(*, page: Any, request: HttpRequest) -> HttpResponse:
                      live_url=request.build_absolute_uri(page.url) if page.url else ""),
         content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{page.slug}.pdf"'
+    from kb.audit.models import AuditAction
+    from kb.audit.services import audit_record
+
+    audit_record(action=AuditAction.EXPORT, user=request.user, obj=page, request=request,
+                 data={"format": "pdf", "file": f"{page.slug}.pdf"})
     return response

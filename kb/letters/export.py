@@ -306,6 +306,7 @@ def letter_export_response(*, letter: Letter, request: HttpRequest, fmt: str,
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}: one of {', '.join(FORMATS)}.")
     viewer = request.user
+    recipient = None
     if fmt.startswith("zip-"):
         body, content_type, name = (letter_zip(letter=letter, viewer=viewer, fmt=fmt[4:]),
                                     ZIP, f"{letter.slug}-{fmt[4:]}.zip")
@@ -321,4 +322,12 @@ def letter_export_response(*, letter: Letter, request: HttpRequest, fmt: str,
         name = f"{letter.slug}{suffix}.{fmt}"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    from incidents.visibility import strictest
+    from kb.audit.models import AuditAction
+    from kb.audit.services import audit_record
+
+    # The file name may name the recipient: the event is as restricted as both.
+    audit_record(action=AuditAction.EXPORT, user=viewer, obj=letter, request=request,
+                 data={"format": fmt, "file": name},
+                 marking=strictest(letter.marking, *([recipient.marking] if recipient else [])))
     return response

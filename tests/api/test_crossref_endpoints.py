@@ -109,7 +109,8 @@ def test_csv_neutralises_formulas():
     assert out.splitlines() == ["a,b,c", "'=HYPERLINK(1),-4.9,x;y"]
 
 
-def test_schema_covers_only_the_api_and_documents_errors(db, client):
+def test_schema_covers_only_the_api_and_documents_errors(admin_client):
+    client = admin_client  # the schema and its docs need a login
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     schema = response.json()
@@ -127,7 +128,8 @@ def test_schema_covers_only_the_api_and_documents_errors(db, client):
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
-def test_docs_pages_work_offline(db, client):
+def test_docs_pages_work_offline(admin_client):
+    client = admin_client  # the schema and its docs need a login
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     html = page.content.decode()

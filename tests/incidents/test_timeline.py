@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from incidents.models import Campaign, Claim, ClaimStatus, Event, Letter, LetterStatus
 from incidents.services.records import FigureInput, record_delete, record_update
@@ -164,7 +163,11 @@ def test_ensure_admin_is_idempotent(settings, capsys):
     assert "already exists" in capsys.readouterr().out
 
 
-def test_ensure_admin_without_password_fails(settings):
+def test_ensure_admin_without_password_generates_one_and_prints_it_once(settings, capsys):
     settings.KB_ADMIN_PASSWORD = ""
-    with pytest.raises(CommandError, match="KB_ADMIN_PASSWORD is not set"):
-        call_command("ensure_admin")
+    call_command("ensure_admin")
+    out = capsys.readouterr().out
+    password = out.split("with the password ", 1)[1].split()[0]
+    assert get_user_model().objects.get(username="admin").check_password(password)
+    call_command("ensure_admin")
+    assert password not in capsys.readouterr().out

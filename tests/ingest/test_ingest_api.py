@@ -199,7 +199,8 @@ def ingest_api_schema(request, ingest_world, admin_user, settings):
     request_finished.disconnect(close_old_connections)
     try:
         yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application(),
-                                             config=schemathesis_config(token))
+                                             config=schemathesis_config(token),
+        headers={"Authorization": f"Token {token}"})
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

@@ -34,7 +34,8 @@ def provenance_schema(request, reference_data, admin_user, settings):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield schemathesis.openapi.from_wsgi(
-        "/api/v1/schema/", get_wsgi_application(), config=schemathesis_config(token)
+        "/api/v1/schema/", get_wsgi_application(), config=schemathesis_config(token),
+        headers={"Authorization": f"Token {token}"}
     )
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)

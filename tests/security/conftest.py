@@ -72,7 +72,7 @@ def editors_group() -> Group:
     """Every permission of the domain models and the admin: what a staff analyst has."""
     group, _ = Group.objects.get_or_create(name="security-editors")
     group.permissions.set(Permission.objects.filter(
-        content_type__app_label__in=["incidents", "kb_api"]
+        content_type__app_label__in=["incidents", "kb_api", "kb_audit"]
     ) | Permission.objects.filter(codename="access_admin"))
     return group
 

@@ -118,6 +118,9 @@ class LetterViewSet(EntityViewSet):
     filterset_class = filters.LetterFilter
     ordering_fields = ["date", "sent_on", "slug", "subject", "status", "created_at"]
     search_fields = ["subject", "slug", "summary"]
+    # The workflow actions change the letter (``incidents.change_letter``); correcting
+    # a sent one makes a new letter, as drafting from an incident does (``add_letter``).
+    action_permissions = {"correct": "add"}
 
     def build_queryset(self, viewer: Any) -> models.QuerySet:
         return (

@@ -1,7 +1,12 @@
-"""Per-token rate limiting: each token (or signed-in user) has its own allowance."""
+"""Per-token rate limiting: each token (or signed-in user) has its own allowance.
+
+Counted in fixed windows with the cache's atomic ``add`` and ``incr`` (Redis ``INCR`` on
+a shared cache), not DRF's read-modify-write request history, so simultaneous requests
+in several processes or hosts never undercount."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -28,3 +33,28 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"anon-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        key = self.get_cache_key(request, view)
+        if key is None or not self.num_requests or not self.duration:
+            return True
+        now = time.time()
+        window = int(now // self.duration)
+        self._window_end = (window + 1) * self.duration
+        self._now = now
+        counter = f"{key}:{window}"
+        self.cache.add(counter, 0, timeout=self.duration + 1)
+        try:
+            count = self.cache.incr(counter)
+        except ValueError:  # expired between add and incr: a fresh window
+            self.cache.add(counter, 1, timeout=self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        end, now = getattr(self, "_window_end", None), getattr(self, "_now", None)
+        if end is None or now is None:
+            return None
+        return max(end - now, 1.0)

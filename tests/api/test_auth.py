@@ -101,6 +101,23 @@ def test_create_api_token_command_prints_a_working_token(admin_user):
     assert client_with_token(raw).get(ACTORS).status_code == 200
 
 
+def test_create_api_token_command_sets_an_expiry_and_is_audited(admin_user):
+    from kb.audit.models import AuditEvent
+
+    out = io.StringIO()
+    call_command("create_api_token", "admin", "--expires-days", "7", "--name", "ci",
+                 stdout=out, stderr=io.StringIO())
+    token = ApiToken.objects.get(token_hash=token_hash(out.getvalue().strip()))
+    assert token.expires_at is not None
+    assert 6 < (token.expires_at - token.created_at).total_seconds() / 86400 <= 7
+    event = AuditEvent.objects.get(action="token_create")
+    assert (event.user, event.object_id, event.data["name"]) == (admin_user, str(token.pk), "ci")
+    assert out.getvalue().strip() not in str(event.data)
+    with pytest.raises(CommandError, match="expires-days"):
+        call_command("create_api_token", "admin", "--expires-days", "0",
+                     stdout=io.StringIO(), stderr=io.StringIO())
+
+
 def test_create_api_token_command_errors(admin_user, analyst):
     with pytest.raises(CommandError, match="No user"):
         call_command("create_api_token", "nobody", stdout=io.StringIO())
@@ -119,3 +136,48 @@ def test_throttling_is_per_token(db, admin_user, settings):
     assert throttled.status_code == 429
     assert int(throttled["Retry-After"]) > 0
     assert b.get(ACTORS).status_code == 200  # its own allowance
+
+
+def test_throttle_counts_every_request_when_they_arrive_together(db, admin_user, settings):
+    """Atomic counting: 40 simultaneous requests of one token against 10/minute let
+    exactly 10 through (a read-then-write history would let more slip by)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+    from typing import Any
+
+    from kb.api.throttling import TokenRateThrottle
+
+    settings.KB_API_THROTTLE_RATE = "10/minute"
+    token, _ = api_token_create(user=admin_user, scope="read")
+    request = SimpleNamespace(auth=token, user=admin_user, META={})
+    start = threading.Barrier(40)
+    results: list[bool] = []
+
+    class SlowReads:
+        """The shared cache, its reads slowed as a network round trip would: a count read
+        and then written back would let the threads overtake each other."""
+
+        def __init__(self, cache: Any) -> None:
+            self._cache = cache
+
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            value = self._cache.get(*args, **kwargs)
+            time.sleep(0.005)
+            return value
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._cache, name)
+
+    def hit() -> None:
+        throttle = TokenRateThrottle()
+        throttle.cache = SlowReads(throttle.cache)
+        start.wait()
+        results.append(throttle.allow_request(request, None))
+
+    threads = [threading.Thread(target=hit) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 10 and len(results) == 40

@@ -33,8 +33,11 @@ KEY = "k3y-" + "x9Qz" * 14  # 60 characters, 5+ unique: a key check --deploy acc
 
 
 def _env(**extra: str) -> dict[str, str]:
-    """The caller's environment without any KB_* variable (pytest-env sets some)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    """The caller's environment without any KB_* variable (pytest-env sets some), nor
+    what the test process sets for itself (the browser tests' conftest allows Django's
+    ORM in Playwright's event loop, which ``check --deploy`` rightly refuses)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("KB_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(extra)
     return env
 
